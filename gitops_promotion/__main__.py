@@ -1,0 +1,3 @@
+from gitops_promotion.cli import main
+
+raise SystemExit(main())

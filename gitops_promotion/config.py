@@ -1,0 +1,294 @@
+"""gitops-promotion.yaml as frozen pydantic models (extra keys rejected), its loader, and domain helpers.
+
+The schema is the Go tool's (prflow, environments, status_timeout_minutes, groups) plus our additions:
+default_branch, merge_method, per-environment branch/path (branch-per-environment layouts), policies and
+notifications. Validation happens here once; nothing downstream re-validates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gitops_promotion.durations import parse_duration
+from gitops_promotion.errors import ConfigError
+
+CONFIG_FILE = "gitops-promotion.yaml"
+DEFAULT_STATUS_TIMEOUT_S = 5 * 60
+_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_APP_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
+
+NotifyEvent = Literal["opened", "merged", "blocked", "release"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Policy(_Model):
+    """Rules for promotions into one environment; ``None`` means "not set here" so overrides can merge."""
+
+    allowed_tags: str | None = None
+    require_previous: bool | None = None
+    freeze: bool | None = None
+    auto: bool | None = None
+
+    @field_validator("allowed_tags")
+    @classmethod
+    def _regex_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                msg = f"allowed_tags is not a valid regular expression: {exc}"
+                raise ValueError(msg) from None
+        return value
+
+    def merged(self, override: Policy | None) -> Policy:
+        """This policy with every field ``override`` sets replaced."""
+        if override is None:
+            return self
+        return self.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class Notifier(_Model):
+    """A webhook; its URL is read from the environment variable ``url_env``, never from this file."""
+
+    type: Literal["slack", "teams", "webhook"]
+    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    events: tuple[NotifyEvent, ...] = ("opened", "merged", "blocked", "release")
+
+
+class Environment(_Model):
+    name: str
+    auto: bool = False
+    branch: str | None = None
+    path: str | None = None
+    policy: Policy = Policy()
+    notify: tuple[Notifier, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        if not _NAME.match(value):
+            msg = f"environment name {value!r} must be a DNS label (lowercase letters, digits, '-')"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _relative_path(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or ".." in Path(value).parts):
+            msg = f"path {value!r} must be relative to the repository root and stay inside it"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _no_conflicts(self) -> Environment:
+        if self.policy.freeze and (self.auto or self.policy.auto):
+            msg = f"environment {self.name!r} is frozen (policy.freeze) and auto at once; choose one"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def automated(self) -> bool:
+        return self.policy.auto if self.policy.auto is not None else self.auto
+
+
+class Application(_Model):
+    featureOverwrite: bool = False  # noqa: N815 - the Go tool's key
+    featureLabelSelector: dict[str, str] = Field(default_factory=dict)  # noqa: N815 - the Go tool's key
+    policies: dict[str, Policy] = Field(default_factory=dict)
+
+
+class Group(_Model):
+    applications: dict[str, Application] = Field(default_factory=dict)
+    policies: dict[str, Policy] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnvLocation:
+    """Where an environment's manifests live: a branch and a directory on it."""
+
+    env: str
+    branch: str
+    path: str
+
+
+class Config(_Model):
+    prflow: Literal["per-app", "per-env"] = "per-app"
+    environments: tuple[Environment, ...]
+    status_timeout_minutes: int | float | str = 5
+    groups: dict[str, Group] = Field(default_factory=dict)
+    default_branch: str | None = None
+    merge_method: Literal["merge", "squash", "rebase"] = "merge"
+    delete_branch: bool = True
+
+    @field_validator("status_timeout_minutes")
+    @classmethod
+    def _duration(cls, value: int | float | str) -> int | float | str:
+        # The Go tool read this integer as nanoseconds; we honour the name: a bare number is minutes.
+        parse_duration(value, bare_unit="m")
+        return value
+
+    @model_validator(mode="after")
+    def _environments(self) -> Config:
+        if not self.environments:
+            msg = "environments must list at least one environment"
+            raise ValueError(msg)
+        names = [e.name for e in self.environments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            msg = f"duplicate environment name(s): {', '.join(dupes)}"
+            raise ValueError(msg)
+        for group_name, group in self.groups.items():
+            _check_policy_envs(f"groups.{group_name}", group.policies, names)
+            for app_name, app in group.applications.items():
+                _check_policy_envs(f"groups.{group_name}.applications.{app_name}", app.policies, names)
+        return self
+
+    # -- domain helpers ------------------------------------------------------------------------------------
+    @property
+    def env_names(self) -> list[str]:
+        return [e.name for e in self.environments]
+
+    @property
+    def status_timeout_seconds(self) -> float:
+        return parse_duration(self.status_timeout_minutes, bare_unit="m")
+
+    @property
+    def first_env(self) -> Environment:
+        return self.environments[0]
+
+    def env(self, name: str) -> Environment:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        msg = f"unknown environment {name!r}; {CONFIG_FILE} defines: {', '.join(self.env_names)}"
+        raise ConfigError(msg)
+
+    def next_env(self, name: str) -> Environment | None:
+        index = self.env_names.index(self.env(name).name)
+        return self.environments[index + 1] if index + 1 < len(self.environments) else None
+
+    def previous_env(self, name: str) -> Environment | None:
+        index = self.env_names.index(self.env(name).name)
+        return self.environments[index - 1] if index > 0 else None
+
+    def is_automated(self, name: str) -> bool:
+        return self.env(name).automated
+
+    def policy(self, env: str, group: str, app: str) -> Policy:
+        """The environment's policy with the group's, then the app's overrides applied."""
+        result = self.env(env).policy
+        group_cfg = self.groups.get(group)
+        if group_cfg is not None:
+            result = result.merged(group_cfg.policies.get(env))
+            app_cfg = group_cfg.applications.get(app)
+            if app_cfg is not None:
+                result = result.merged(app_cfg.policies.get(env))
+        return result
+
+    def application(self, group: str, app: str) -> Application | None:
+        group_cfg = self.groups.get(group)
+        return group_cfg.applications.get(app) if group_cfg else None
+
+    def location(self, env: str, group: str, default_branch: str) -> EnvLocation:
+        """Where ``env`` keeps ``group``'s manifests: its own branch or the default one, and a directory."""
+        environment = self.env(env)
+        if environment.path is not None:
+            path = environment.path.format(group=group, env=env)
+        elif environment.branch is not None:
+            path = group
+        else:
+            path = f"{group}/{env}"
+        return EnvLocation(env=env, branch=environment.branch or default_branch, path=path.strip("/"))
+
+    @property
+    def uses_env_branches(self) -> bool:
+        return any(e.branch for e in self.environments)
+
+
+def _check_policy_envs(where: str, policies: dict[str, Policy], names: list[str]) -> None:
+    for env in policies:
+        if env not in names:
+            msg = f"{where}.policies names unknown environment {env!r}"
+            raise ValueError(msg)
+
+
+def validate_name(kind: str, value: str) -> str:
+    """Check a group or app name (DNS-label-like, so it is safe in paths and branch names)."""
+    if not _APP_NAME.match(value) or ".." in value:
+        msg = f"--{kind} {value!r} is not a valid name (letters, digits, '.', '_', '-'; no path separators)"
+        raise ConfigError(msg)
+    return value
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``; every error is one line naming the file, key path and line."""
+    from ruamel.yaml import YAML  # noqa: PLC0415 - keep CLI start-up light
+    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        msg = f"{path}: config file not found (create it with `gitops-promotion init`)"
+        raise ConfigError(msg, file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{path}: cannot read config: {exc}"
+        raise ConfigError(msg, file=str(path)) from None
+    try:
+        data = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        where = f"{path}:{line}" if line else str(path)
+        msg = f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
+        raise ConfigError(msg, file=str(path), line=line) from None
+    if not isinstance(data, dict):
+        msg = f"{path}: expected a mapping at the top level"
+        raise ConfigError(msg, file=str(path), line=1)
+    try:
+        return Config.model_validate(_plain(data))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(part) for part in error["loc"]]
+        line = _line_of(data, error["loc"])
+        key = ".".join(loc) or "(top level)"
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            reason = "unknown key"
+        where = f"{path}:{line}" if line else str(path)
+        msg = f"{where}: {key}: {reason}"
+        raise ConfigError(msg, file=str(path), line=line) from None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line of the deepest key in ``loc`` that exists in the round-trip document."""
+    line: int | None = None
+    node = data
+    for part in loc:
+        try:
+            if isinstance(node, dict) and part in node:
+                line = node.lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                line = node.lc.item(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (AttributeError, KeyError, TypeError):
+            break
+    return line

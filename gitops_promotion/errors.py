@@ -1,0 +1,48 @@
+"""The one error root: each subclass carries its exit code (DESIGN 6). Imports nothing internal."""
+
+from __future__ import annotations
+
+
+class PromotionError(Exception):
+    """A failure the user can act on; its message is one line and ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(PromotionError):
+    """A bad flag, argument or input value."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """gitops-promotion.yaml is missing, malformed or inconsistent."""
+
+
+class ManifestError(UsageError):
+    """A manifest cannot be read or edited safely (bad YAML, marker on a map, symlink out of the repo)."""
+
+
+class GitError(PromotionError):
+    """A git operation failed (push rejected, missing branch)."""
+
+
+class ProviderError(PromotionError):
+    """The forge API refused or failed a request."""
+
+
+class PolicyError(PromotionError):
+    """An environment policy forbids this promotion."""
+
+
+class GateClosed(PromotionError):
+    """The status gate is closed: the previous environment did not reconcile."""

@@ -1,0 +1,100 @@
+"""The provider Protocol and the dataclasses it speaks; SDK objects never cross this line (STYLE 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+PRState = Literal["open", "merged", "closed"]
+StatusState = Literal["success", "failure", "pending"]
+MergeMethod = Literal["merge", "squash", "rebase"]
+AutoMergeOutcome = Literal["enabled", "disabled", "merged", "unchanged"]
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    title: str
+    body: str
+    head: str  # branch name without refs/heads/
+    base: str
+    state: PRState
+    url: str
+    head_sha: str | None = None
+    merge_commit: str | None = None
+    auto_merge: bool = False
+    author: str | None = None
+    merged_by: str | None = None
+    merged_at: datetime | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    """One status on a commit. ``genre`` is Azure DevOps' status genre (None on GitHub)."""
+
+    context: str
+    state: StatusState
+    created_at: datetime
+    description: str = ""
+    genre: str | None = None
+    target_url: str | None = None
+
+
+class Provider(Protocol):
+    """What commands need from a forge. Every method raises ProviderError on API failure, never returns None
+    to mean "failed"."""
+
+    name: str
+
+    def git_auth_header(self) -> str | None:
+        """The ``Authorization: ...`` header git must send on push/fetch, or None when git needs none."""
+        ...
+
+    def find_open_pr(self, head: str, base: str) -> PullRequest | None:
+        """The open PR from branch ``head`` into ``base`` (a targeted query, not a listing)."""
+        ...
+
+    def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest: ...
+
+    def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest: ...
+
+    def get_pr(self, number: int) -> PullRequest: ...
+
+    def set_auto_merge(self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod) -> AutoMergeOutcome:
+        """Turn auto-merge on or off. May merge at once when the forge says the PR is already mergeable."""
+        ...
+
+    def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:
+        """The merged PR into ``base`` whose merge produced commit ``sha`` (None for a direct push)."""
+        ...
+
+    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+        """Open PRs whose head branch starts with ``head_prefix`` (for `show`)."""
+        ...
+
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        """All statuses on ``sha``, newest first; repeated calls use conditional requests where possible."""
+        ...
+
+    def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
+        """Show the gate's result on the PR where the forge needs it (Azure PR status); may do nothing."""
+        ...
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of `doctor`'s checklist."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+    blocking: bool = True
+
+
+class SupportsDoctor(Protocol):
+    """Providers that can inspect forge settings for `doctor` (auto-merge allowed, branch protection...)."""
+
+    def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]: ...
