@@ -46,3 +46,7 @@ class PolicyError(PromotionError):
 
 class GateClosed(PromotionError):
     """The status gate is closed: the previous environment did not reconcile."""
+
+
+class PullRequestExists(ProviderError):
+    """The forge refused to create a PR because one is already open for the same head and base."""

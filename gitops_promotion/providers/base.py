@@ -56,14 +56,19 @@ class Provider(Protocol):
         """The open PR from branch ``head`` into ``base`` (a targeted query, not a listing)."""
         ...
 
-    def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest: ...
+    def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
+        """Open a PR; raises errors.PullRequestExists when one is already open for ``head`` into ``base``."""
+        ...
 
     def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest: ...
 
     def get_pr(self, number: int) -> PullRequest: ...
 
     def set_auto_merge(self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod) -> AutoMergeOutcome:
-        """Turn auto-merge on or off. May merge at once when the forge says the PR is already mergeable."""
+        """Turn auto-merge on or off. May merge at once when the forge says the PR is already mergeable.
+
+        Makes no API call (returns "unchanged") when ``enabled`` is False and ``pr.auto_merge`` is already False.
+        """
         ...
 
     def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:

@@ -1,0 +1,67 @@
+"""Entry point: a click group whose subcommands load lazily so start-up imports only click (DESIGN 7)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from gitops_promotion import __version__
+
+# name -> "module:attribute" of a click command; modules are imported only when the command runs.
+COMMANDS: dict[str, str] = {
+    "new": "gitops_promotion.cli_promotion:new",
+    "promote": "gitops_promotion.cli_promotion:promote",
+    "status": "gitops_promotion.cli_promotion:status",
+    "set-image": "gitops_promotion.cli_promotion:set_image",
+    "demo": "gitops_promotion.cli_promotion:demo",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand is used or listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        import importlib  # noqa: PLC0415
+
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, "--version", prog_name="gitops-promotion")
+def cli() -> None:
+    """Promote container images through GitOps environments with pull requests.
+
+    Every option can also be set with an environment variable (shown in each command's --help).
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0 done, 1 failed/gate closed, 2 usage/config, 3 bug)."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-promotion",
+                          standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    if isinstance(result, int):
+        return result
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Options shared by subcommands, the context they build, and the one place results and errors are shown."""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gitops_promotion.errors import PromotionError
+
+F = TypeVar("F", bound=Callable[..., Any])
+ENV_PREFIX = "GITOPS_PROMOTION_"
+
+
+def env_option(*decls: str, **kwargs: Any) -> Callable[[F], F]:
+    """A click option that also reads ``GITOPS_PROMOTION_<NAME>`` and shows it in --help."""
+    name = kwargs.pop("env_name", None) or decls[0].lstrip("-").split("/")[0].upper().replace("-", "_")
+    kwargs.setdefault("envvar", ENV_PREFIX + name)
+    kwargs.setdefault("show_envvar", True)
+    return click.option(*decls, **kwargs)
+
+
+def repo_options(func: F) -> F:
+    """--sourcedir, --config, git identity, output and verbosity: every command that reads the repo."""
+    for decorator in reversed(
+        [
+            env_option("--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path),
+                       help="GitOps repository checkout."),
+            env_option("--config", "config_path", env_name="CONFIG", type=click.Path(dir_okay=False, path_type=Path),
+                       help="Config file [default: <sourcedir>/gitops-promotion.yaml]."),
+            env_option("--git-name", help="Commit author name."),
+            env_option("--git-email", help="Commit author email."),
+            env_option("--output", "output", type=click.Choice(["text", "json"]), default="text",
+                       help="Output format."),
+            env_option("-v", "--verbose", is_flag=True, help="Show details and tracebacks."),
+        ]
+    ):
+        func = decorator(func)
+    return func
+
+
+def provider_options(func: F) -> F:
+    """Forge selection and credentials (the Go tool's --provider and --token keep working)."""
+    for decorator in reversed(
+        [
+            env_option("--provider", type=click.Choice(["github", "azdo", "local"]),
+                       help="Forge; detected from the CI environment or the remote when omitted."),
+            env_option("--token", help="API token (else GITHUB_TOKEN / SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT)."),
+            env_option("--api-url", help="API base: GitHub Enterprise API URL or Azure DevOps collection URL."),
+            env_option("--github-app-id", help="GitHub App id (with --github-app-private-key)."),
+            env_option("--github-app-private-key", help="GitHub App private key: PEM text or a file path."),
+        ]
+    ):
+        func = decorator(func)
+    return func
+
+
+@dataclass(frozen=True)
+class RepoArgs:
+    sourcedir: Path
+    config_path: Path | None
+    git_name: str | None
+    git_email: str | None
+    output: str
+    verbose: bool
+    provider: str | None = None
+    token: str | None = None
+    api_url: str | None = None
+    github_app_id: str | None = None
+    github_app_private_key: str | None = None
+
+    @classmethod
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> RepoArgs:
+        """Pop the shared options out of a click command's kwargs."""
+        names = cls.__dataclass_fields__
+        return cls(**{k: kwargs.pop(k) for k in list(kwargs) if k in names})
+
+
+_TOKEN_VARS = {
+    "github": ("GITHUB_TOKEN",),
+    "azdo": ("SYSTEM_ACCESSTOKEN", "AZURE_DEVOPS_EXT_PAT"),
+    "local": (),
+}
+
+
+def resolve_token(provider: str, explicit: str | None, environ: dict[str, str]) -> str | None:
+    if explicit:
+        return explicit
+    for var in _TOKEN_VARS.get(provider, ()):
+        if environ.get(var):
+            return environ[var]
+    return None
+
+
+def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Any]], Any]) -> int:
+    """Build the context lazily, run ``body`` (which returns a Result), print it, map errors to exit codes.
+
+    ``body`` receives a function that builds the Context on demand, so commands that need no repo do not pay.
+    """
+    from gitops_promotion.ci import detect  # noqa: PLC0415
+    from gitops_promotion.gitrepo import redact  # noqa: PLC0415
+    from gitops_promotion.result import Result  # noqa: PLC0415
+
+    environ = dict(os.environ)
+    runtime = detect(environ, click.echo)
+    secrets = [s for s in (args.token, args.github_app_private_key, *_env_secrets(environ)) if s]
+    for secret in secrets:
+        runtime.mask(secret)
+    try:
+        result: Result = body(lambda: build_context(args, environ))
+    except PromotionError as error:
+        error.message = redact(error.message, secrets)
+        runtime.error(error)
+        if args.output == "json":
+            click.echo(json.dumps({"result": "error", "message": error.message, "exit_code": error.exit_code}))
+        return error.exit_code
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit code 3 with a clear hint
+        if args.verbose:
+            click.echo(redact(traceback.format_exc(), secrets), err=True)
+        message = redact(f"unexpected error: {type(exc).__name__}: {exc}", secrets)
+        runtime.error(PromotionError(message + ("" if args.verbose else " (rerun with -v for details)")))
+        return 3
+    if args.output == "json":
+        click.echo(json.dumps(result.as_json(), default=str))
+    else:
+        for line in result.lines:
+            click.echo(redact(line, secrets))
+        if result.message:
+            click.echo(redact(result.message, secrets))
+    runtime.publish(result, command=command)
+    return result.exit_code
+
+
+def _env_secrets(environ: dict[str, str]) -> list[str]:
+    names = ("GITHUB_TOKEN", "GITOPS_PROMOTION_TOKEN", "SYSTEM_ACCESSTOKEN", "AZURE_DEVOPS_EXT_PAT")
+    return [environ[n] for n in names if environ.get(n) and len(environ[n]) >= 8]
+
+
+def build_context(args: RepoArgs, environ: dict[str, str]) -> Any:
+    """Open the checkout, load the config, detect the default branch; the provider is built on first use."""
+    from gitops_promotion.config import CONFIG_FILE, load_config  # noqa: PLC0415
+    from gitops_promotion.context import Context  # noqa: PLC0415
+    from gitops_promotion.gitrepo import GitRepo, identity_from  # noqa: PLC0415
+    from gitops_promotion.providers import ProviderSettings, build_provider, detect_provider  # noqa: PLC0415
+
+    repo = GitRepo(args.sourcedir)
+    config_path = args.config_path or repo.root / CONFIG_FILE
+    config = load_config(config_path)
+    remote_url = repo.remote_url()
+    provider_name = args.provider or detect_provider(environ, environ.get("BUILD_REPOSITORY_URI") or remote_url)
+    token = resolve_token(provider_name, args.token, environ)
+    settings = ProviderSettings(
+        repo_root=repo.root,
+        remote_url=(environ.get("BUILD_REPOSITORY_URI") if provider_name == "azdo" else None) or remote_url,
+        environ=environ,
+        token=token,
+        api_url=args.api_url,
+        github_app_id=args.github_app_id,
+        github_app_private_key=args.github_app_private_key,
+    )
+
+    def factory() -> Any:
+        provider = build_provider(provider_name, settings)
+        repo.auth_header = provider.git_auth_header()
+        if repo.auth_header:
+            repo.add_secret(repo.auth_header.split()[-1])
+        return provider
+
+    return Context(
+        repo=repo,
+        config=config,
+        config_path=config_path,
+        default_branch=repo.default_branch(config.default_branch),
+        identity=identity_from(environ, args.git_name, args.git_email, repo),
+        provider_factory=factory,
+        environ=environ,
+    )

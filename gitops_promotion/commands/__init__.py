@@ -1,0 +1,1 @@
+"""Command functions: typed input, a Result out; no click, no printing (STYLE 2)."""

@@ -1,0 +1,171 @@
+"""Open or update the PR that puts one image into one environment: the step new, promote and release share."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from gitops_promotion.context import Context
+from gitops_promotion.errors import GitError, PolicyError, PullRequestExists
+from gitops_promotion.providers.base import PullRequest
+from gitops_promotion.result import Result
+from gitops_promotion.state import PromotionState, StateError, parse_state
+
+log = logging.getLogger(__name__)
+PUSH_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What open_promotion did, for callers that add to the message."""
+
+    result: Result
+    replaced: PromotionState | None
+
+
+def head_branch(ctx: Context, state: PromotionState) -> str:
+    per_env = ctx.config.prflow == "per-env" or ctx.config.uses_env_branches
+    return state.branch(per_env=per_env)
+
+
+def open_promotion(
+    ctx: Context,
+    state: PromotionState,
+    *,
+    auto: bool | None = None,
+    details: str = "",
+    merged_pr: PullRequest | None = None,
+) -> Result:
+    """Reset the head branch from the env's branch, edit markers, commit, push with lease, open/update the PR.
+
+    ``merged_pr`` is the PR that just merged (from `promote`): when it used the same head and base, no PR can be
+    open for that pair, so the look-up is skipped (one API call fewer per hop; a race ends in PullRequestExists).
+    """
+    from gitops_promotion.manifests import apply_edits, plan_edits  # noqa: PLC0415
+
+    provider = ctx.provider  # built first: it supplies git's credentials
+    loc = ctx.location(state.env, state.group)
+    branch = head_branch(ctx, state)
+    repo = ctx.repo
+    target = repo.root / loc.path
+    sha: str | None = None
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        repo.fetch(loc.branch)
+        remote_head = _remote_sha(ctx, branch)
+        with repo.restore_head():
+            repo.checkout_reset(branch, repo.remote_ref(loc.branch))
+            if not target.is_dir():
+                msg = f"environment {state.env}: directory {loc.path}/ does not exist on branch {loc.branch}"
+                raise ManifestError(msg, file=loc.path)
+            edits = plan_edits([target], repo_root=repo.root, group=state.group, app=state.app, tag=state.tag,
+                               digest=state.digest or None)
+            if not edits:
+                return _nothing_to_do(ctx, state, branch)
+            if ctx.dry_run:
+                return _dry_run(ctx, state, branch, edits)
+            apply_edits(edits)
+            sha = repo.commit(state.title, [e.path for e in edits], ctx.identity)
+            try:
+                repo.push(branch, expect=remote_head)
+                break
+            except GitError as exc:
+                # Someone moved the branch or the base between our fetch and push: rebuild from fresh refs.
+                log.warning("push of %s rejected (attempt %d/%d): %s", branch, attempt, PUSH_ATTEMPTS, exc)
+                if attempt == PUSH_ATTEMPTS:
+                    raise
+    body = state.body(details)
+    known_absent = remote_head is None or (
+        merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
+    )
+    existing = None if known_absent else provider.find_open_pr(branch, loc.branch)
+    replaced = _replaced(existing.body if existing else None, state)
+    if existing is None:
+        try:
+            pr = provider.create_pr(head=branch, base=loc.branch, title=state.title, body=body)
+            outcome = "opened"
+        except PullRequestExists:
+            existing = provider.find_open_pr(branch, loc.branch)
+            if existing is None:
+                raise
+    if existing is not None:
+        replaced = _replaced(existing.body, state)
+        pr = provider.update_pr(existing, title=state.title, body=body)
+        outcome = "updated"
+    automated = ctx.config.is_automated(state.env) if auto is None else auto
+    merged = provider.set_auto_merge(pr, enabled=automated, merge_method=ctx.config.merge_method)
+    lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
+    if replaced is not None:
+        lines.insert(0, f"replaced pending promotion of {replaced.group}/{replaced.app} {replaced.tag} "
+                        f"to {replaced.env} (pull request {pr.number} now carries {state.tag} to {state.env})")
+    mode = {"enabled": "auto-merge on", "merged": "merged at once", "disabled": "auto-merge off",
+            "unchanged": "auto-merge on" if automated else "manual merge"}[merged]
+    return Result(
+        outcome="merged" if merged == "merged" else outcome,  # type: ignore[arg-type] # literal by construction
+        message=f"{outcome} pull request {pr.number}: {state.title} ({mode})",
+        lines=tuple(lines),
+        pr_number=pr.number,
+        pr_url=pr.url,
+        branch=branch,
+        environment=state.env,
+        summary_md=_summary(state, pr.number, pr.url, outcome, mode),
+        data={"commit": sha, "state": state.metadata(), "replaced": replaced.tag if replaced else None},
+    )
+
+
+def _remote_sha(ctx: Context, branch: str) -> str | None:
+    if not ctx.repo.has_remote():
+        return ctx.repo.rev(f"refs/heads/{branch}")
+    out = ctx.repo.git("ls-remote", "--heads", ctx.repo.remote, f"refs/heads/{branch}", auth=True)
+    return out.split()[0] if out.strip() else None
+
+
+def _replaced(body: str | None, state: PromotionState) -> PromotionState | None:
+    try:
+        old = parse_state(body)
+    except StateError:
+        return None
+    if old is None or (old.tag, old.env) == (state.tag, state.env):
+        return None
+    return old
+
+
+def _nothing_to_do(ctx: Context, state: PromotionState, branch: str) -> Result:
+    return Result(
+        outcome="nothing-to-do",
+        message=f"nothing to do: {state.group}/{state.app} in {state.env} already runs {state.tag}",
+        branch=branch,
+        environment=state.env,
+    )
+
+
+def _dry_run(ctx: Context, state: PromotionState, branch: str, edits: list) -> Result:  # type: ignore[type-arg]
+    import difflib  # noqa: PLC0415
+
+    diff: list[str] = []
+    for edit in edits:
+        rel = str(edit.path.relative_to(ctx.repo.root))
+        diff += difflib.unified_diff(
+            edit.before.decode("utf-8", "replace").splitlines(keepends=True),
+            edit.after.decode("utf-8", "replace").splitlines(keepends=True),
+            fromfile=f"a/{rel}", tofile=f"b/{rel}",
+        )
+    return Result(
+        outcome="nothing-to-do",
+        message=f"dry run: would push {branch} and open a pull request: {state.title}",
+        lines=tuple(line.rstrip("\n") for line in diff),
+        branch=branch,
+        environment=state.env,
+    )
+
+
+def _summary(state: PromotionState, number: int, url: str, outcome: str, mode: str) -> str:
+    return (
+        f"### {state.title}\n\n| Group | App | Tag | Environment | Pull request |\n|---|---|---|---|---|\n"
+        f"| {state.group} | {state.app} | `{state.tag}` | {state.env} | [#{number}]({url}) {outcome}, {mode} |\n"
+    )
+
+
+def ensure_allowed(decision_allowed: bool, explanation: str, state: PromotionState) -> None:
+    if not decision_allowed:
+        msg = f"policy blocks {state.group}/{state.app} {state.tag} into {state.env}: {explanation}"
+        raise PolicyError(msg)

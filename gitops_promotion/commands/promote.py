@@ -1,0 +1,61 @@
+"""`promote`: after a promotion PR merged, open the PR for the next environment."""
+
+from __future__ import annotations
+
+from gitops_promotion.commands.opening import ensure_allowed, open_promotion
+from gitops_promotion.context import Context
+from gitops_promotion.deployed import deployed_at
+from gitops_promotion.errors import PromotionError
+from gitops_promotion.policy import evaluate
+from gitops_promotion.result import Result
+from gitops_promotion.state import StateError, parse_state
+
+TOOL_PREFIXES = ("promote/", "feature/", "release/", "rollback/", "remove/")
+
+
+def pushed_branch(ctx: Context) -> str:
+    """The branch the triggering push went to: CI variables, the checkout, else the default branch."""
+    env = ctx.environ
+    if env.get("GITHUB_EVENT_NAME") == "push" and env.get("GITHUB_REF", "").startswith("refs/heads/"):
+        return env["GITHUB_REF"].removeprefix("refs/heads/")
+    if env.get("BUILD_SOURCEBRANCH", "").startswith("refs/heads/"):
+        return env["BUILD_SOURCEBRANCH"].removeprefix("refs/heads/")
+    return ctx.repo.current_branch() or ctx.default_branch
+
+
+def promote(ctx: Context, *, sha: str | None = None, branch: str | None = None) -> Result:
+    """Find the PR whose merge made ``sha`` (default: HEAD) and promote its image to the next environment."""
+    provider = ctx.provider
+    base = branch or pushed_branch(ctx)
+    commit = sha or ctx.repo.head_sha()
+    pr = provider.pr_for_commit(commit, base)
+    if pr is None:
+        return _skip(f"commit {commit[:12]} on {base} was not made by merging a pull request; nothing to promote")
+    try:
+        state = parse_state(pr.body)
+    except StateError as exc:
+        if pr.head.startswith(TOOL_PREFIXES):
+            msg = f"pull request {pr.number} ({pr.head}) has unreadable promotion metadata: {exc}"
+            raise PromotionError(msg) from None
+        state = None
+    if state is None:
+        return _skip(f"pull request {pr.number} was not opened by gitops-promotion; nothing to promote")
+    if state.type in ("feature", "stale", "rollback"):
+        return _skip(f"pull request {pr.number} is a {state.type} pull request; it is not promoted further")
+    next_env = ctx.config.next_env(state.env)
+    if next_env is None:
+        return _skip(f"{state.group}/{state.app} {state.tag} reached {state.env}, the last environment")
+    next_state = state.with_env(next_env.name, sha=pr.merge_commit or commit)
+    prev_loc = ctx.location(state.env, state.group)
+
+    def previous_tag() -> str | None:
+        found = deployed_at(ctx.repo, commit, prev_loc.path, state.group, state.app)
+        return found.tag if found else None
+
+    decision = evaluate(ctx.config, next_state, previous_tag=previous_tag)
+    ensure_allowed(decision.allowed, decision.explain(), next_state)
+    return open_promotion(ctx, next_state, merged_pr=pr)
+
+
+def _skip(message: str) -> Result:
+    return Result(outcome="skipped", message=message)

@@ -1,0 +1,35 @@
+"""The run context commands receive: checkout, config, default branch, identity and a lazily built provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitops_promotion.config import Config, EnvLocation
+
+if TYPE_CHECKING:
+    from gitops_promotion.gitrepo import GitRepo, Identity
+    from gitops_promotion.providers.base import Provider
+
+
+@dataclass
+class Context:
+    repo: GitRepo
+    config: Config
+    config_path: Path
+    default_branch: str
+    identity: Identity
+    provider_factory: Callable[[], Provider]
+    environ: Mapping[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @cached_property
+    def provider(self) -> Provider:
+        """Built on first use so commands that need no forge (set-image, show offline) never load an SDK."""
+        return self.provider_factory()
+
+    def location(self, env: str, group: str) -> EnvLocation:
+        return self.config.location(env, group, self.default_branch)

@@ -1,0 +1,285 @@
+"""The only module that runs git (through GitPython): branches, commits, pushes with lease, fetches, history.
+
+Credentials reach git through GIT_CONFIG_* environment variables (an http.extraheader), never through a URL or
+a command-line argument, so neither `git remote -v` nor an error message that echoes the command shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops_promotion.errors import GitError, UsageError
+
+DEFAULT_NAME = "gitops-promotion"
+DEFAULT_EMAIL = "gitops-promotion@users.noreply.github.com"
+_SECRET_HEADER = re.compile(r"(?i)(authorization:\s*\w+\s+)\S+")
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str = DEFAULT_NAME
+    email: str = DEFAULT_EMAIL
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    author_email: str
+    timestamp: int  # committer time, seconds since the epoch
+    subject: str
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text`` with authorization headers and every secret replaced by ***."""
+    text = _SECRET_HEADER.sub(r"\1***", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class GitRepo:
+    """A checkout. ``auth_header`` (e.g. ``Authorization: basic ...``) is sent on fetch and push only."""
+
+    def __init__(self, root: Path, *, remote: str = "origin", auth_header: str | None = None) -> None:
+        import git  # noqa: PLC0415 - GitPython is heavy; load it only when a repo is opened
+
+        try:
+            self._repo = git.Repo(root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            msg = f"--sourcedir {root}: not a git repository"
+            raise UsageError(msg) from None
+        if self._repo.bare:
+            msg = f"--sourcedir {root}: is a bare repository; run in a checkout"
+            raise UsageError(msg)
+        self.root = Path(self._repo.working_tree_dir or root)
+        self.remote = remote
+        self.auth_header = auth_header
+        self._secrets: list[str] = []
+        if auth_header:
+            self._secrets.append(auth_header.split()[-1])
+
+    def add_secret(self, secret: str) -> None:
+        """Redact ``secret`` from every git error message from now on."""
+        self._secrets.append(secret)
+
+    # -- running git ---------------------------------------------------------------------------------------
+    def _env(self, *, auth: bool) -> dict[str, str]:
+        env = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        if auth and self.auth_header:
+            count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
+            env.update(
+                {
+                    "GIT_CONFIG_COUNT": str(count + 1),
+                    f"GIT_CONFIG_KEY_{count}": "http.extraheader",
+                    f"GIT_CONFIG_VALUE_{count}": self.auth_header,
+                }
+            )
+        return env
+
+    def git(self, *args: str, auth: bool = False, check: bool = True) -> str:
+        """Run ``git args`` in the checkout and return stdout; failures become one-line GitErrors."""
+        import git  # noqa: PLC0415
+
+        try:
+            out: str = self._repo.git.execute(
+                ["git", *args], env=self._env(auth=auth), strip_newline_in_stdout=True
+            )
+        except git.GitCommandError as exc:
+            if not check:
+                return ""
+            stderr = (exc.stderr or "").strip().replace("\n", " ").removeprefix("stderr: ").strip("' ")
+            msg = redact(f"git {args[0]} failed: {stderr or exc.status}", self._secrets)
+            raise GitError(msg) from None
+        return out
+
+    # -- refs ----------------------------------------------------------------------------------------------
+    def remote_url(self) -> str:
+        return self.git("remote", "get-url", self.remote, check=False)
+
+    def has_remote(self) -> bool:
+        return self.remote in self.git("remote").split()
+
+    def head_sha(self) -> str:
+        return self.git("rev-parse", "HEAD")
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch, or None on a detached HEAD."""
+        name = self.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return name or None
+
+    def rev(self, ref: str) -> str | None:
+        out = self.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return out or None
+
+    def remote_ref(self, branch: str) -> str:
+        return f"refs/remotes/{self.remote}/{branch}" if self.has_remote() else f"refs/heads/{branch}"
+
+    def default_branch(self, configured: str | None = None) -> str:
+        """The configured branch, else the remote's HEAD, else ``main`` / ``master`` if present."""
+        if configured:
+            return configured
+        if self.has_remote():
+            head = self.git("symbolic-ref", "--quiet", f"refs/remotes/{self.remote}/HEAD", check=False)
+            if head:
+                return head.removeprefix(f"refs/remotes/{self.remote}/")
+            out = self.git("ls-remote", "--symref", self.remote, "HEAD", auth=True, check=False)
+            match = re.search(r"ref: refs/heads/(\S+)\s+HEAD", out)
+            if match:
+                return match.group(1)
+        for candidate in ("main", "master"):
+            if self.rev(self.remote_ref(candidate)) or self.rev(f"refs/heads/{candidate}"):
+                return candidate
+        return "main"
+
+    def fetch(self, *branches: str) -> None:
+        """Fetch ``branches`` (all when empty) into refs/remotes; pruning removed ones."""
+        if not self.has_remote():
+            return
+        specs = [f"+refs/heads/{b}:refs/remotes/{self.remote}/{b}" for b in branches] or [
+            f"+refs/heads/*:refs/remotes/{self.remote}/*"
+        ]
+        self.git("fetch", "--quiet", "--prune", "--no-tags", self.remote, *specs, auth=True)
+
+    def remote_branch_exists(self, branch: str) -> bool:
+        if not self.has_remote():
+            return self.rev(f"refs/heads/{branch}") is not None
+        out = self.git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}", auth=True)
+        return bool(out.strip())
+
+    # -- working tree --------------------------------------------------------------------------------------
+    def is_dirty(self) -> bool:
+        return bool(self.git("status", "--porcelain", "--untracked-files=no"))
+
+    def checkout_reset(self, branch: str, start: str) -> None:
+        """Create or reset local ``branch`` at ``start`` and check it out (works from a detached HEAD)."""
+        if self.is_dirty():
+            msg = f"{self.root}: the checkout has uncommitted changes; commit or stash them first"
+            raise GitError(msg)
+        self.git("checkout", "--quiet", "-B", branch, start)
+
+    def checkout(self, ref: str) -> None:
+        self.git("checkout", "--quiet", ref)
+
+    @contextmanager
+    def restore_head(self) -> Iterator[None]:
+        """Return to the branch (or detached commit) that was checked out before the block."""
+        before = self.current_branch() or self.head_sha()
+        try:
+            yield
+        finally:
+            if not self.is_dirty():
+                self.git("checkout", "--quiet", before, check=False)
+
+    def commit(self, message: str, paths: Sequence[Path], identity: Identity) -> str | None:
+        """Commit ``paths`` and return the new sha; None when nothing changed (no empty commits)."""
+        rel = [str(p.relative_to(self.root)) if p.is_absolute() else str(p) for p in paths]
+        if rel:
+            self.git("add", "--all", "--", *rel)
+        if not self.git("diff", "--cached", "--name-only"):
+            return None
+        self.git(
+            "-c", f"user.name={identity.name}", "-c", f"user.email={identity.email}",
+            "commit", "--quiet", "--no-verify", "-m", message,
+        )  # fmt: skip
+        return self.head_sha()
+
+    def push(self, branch: str, *, expect: str | None) -> None:
+        """Push ``branch`` with ``--force-with-lease`` expecting the remote at ``expect`` (None = absent)."""
+        if not self.has_remote():
+            return
+        lease = f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
+        self.git("push", "--quiet", "--porcelain", lease, self.remote, f"HEAD:refs/heads/{branch}", auth=True)
+
+    def delete_remote_branch(self, branch: str) -> None:
+        if self.has_remote():
+            self.git("push", "--quiet", self.remote, f":refs/heads/{branch}", auth=True, check=False)
+
+    # -- history -------------------------------------------------------------------------------------------
+    def show(self, rev: str, path: str) -> bytes | None:
+        """The bytes of ``path`` at ``rev``, or None when it does not exist there."""
+        import git  # noqa: PLC0415
+
+        try:
+            data: bytes = self._repo.git.execute(
+                ["git", "show", f"{rev}:{path}"], stdout_as_string=False, strip_newline_in_stdout=False
+            )
+        except git.GitCommandError:
+            return None
+        return data
+
+    def grep_files(self, rev: str, needle: str, paths: Sequence[str]) -> list[str]:
+        """Files under ``paths`` at ``rev`` whose content contains ``needle`` (fixed string)."""
+        out = self.git("grep", "-l", "-F", "-e", needle, rev, "--", *paths, check=False)
+        prefix = f"{rev}:"
+        return [line.removeprefix(prefix) for line in out.splitlines() if line]
+
+    def log(
+        self, rev: str, paths: Sequence[str] = (), *, max_count: int | None = None, first_parent: bool = False
+    ) -> list[LogEntry]:
+        """Commits reachable from ``rev`` touching ``paths``, newest first."""
+        sep = "\x1f"
+        args = ["log", f"--format=%H{sep}%P{sep}%an{sep}%ae{sep}%ct{sep}%s"]
+        if first_parent:
+            args.append("--first-parent")
+        if max_count is not None:
+            args.append(f"--max-count={max_count}")
+        args += [rev, "--", *paths]
+        entries = []
+        for line in self.git(*args).splitlines():
+            sha, parents, author, email, ts, subject = line.split(sep, 5)
+            entries.append(LogEntry(sha, tuple(parents.split()), author, email, int(ts), subject))
+        return entries
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        import git  # noqa: PLC0415
+
+        try:
+            self._repo.git.execute(["git", "merge-base", "--is-ancestor", older, newer])
+        except git.GitCommandError:
+            return False
+        return True
+
+
+def identity_from(environ: Mapping[str, str], name: str | None, email: str | None, repo: GitRepo) -> Identity:
+    """Commit identity: flags, then GITOPS_PROMOTION_GIT_* env, then `git config gitops-promotion.*`, then default."""
+    name = name or environ.get("GITOPS_PROMOTION_GIT_NAME") or repo.git(
+        "config", "--get", "gitops-promotion.name", check=False
+    ) or DEFAULT_NAME
+    email = email or environ.get("GITOPS_PROMOTION_GIT_EMAIL") or repo.git(
+        "config", "--get", "gitops-promotion.email", check=False
+    ) or DEFAULT_EMAIL
+    return Identity(name=name, email=email)
+
+
+def merge_refs(git_dir: Path, *, base: str, head: str, message: str, identity: Identity, squash: bool = False) -> str:
+    """Merge branch ``head`` into branch ``base`` inside ``git_dir`` (bare or not) without a working tree.
+
+    Used by the local provider (the demo's stand-in forge). Raises GitError on conflicts.
+    """
+    import subprocess  # noqa: PLC0415
+
+    def run(*args: str) -> str:
+        env = {**os.environ, "GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
+               "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email}
+        proc = subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True,
+                              env=env, check=False)
+        if proc.returncode != 0:
+            msg = f"git {args[0]} failed: {proc.stderr.strip() or proc.stdout.strip()}"
+            raise GitError(msg)
+        return proc.stdout.strip()
+
+    base_sha = run("rev-parse", f"refs/heads/{base}")
+    head_sha = run("rev-parse", f"refs/heads/{head}")
+    tree = run("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
+    parents = ["-p", base_sha] if squash else ["-p", base_sha, "-p", head_sha]
+    commit = run("commit-tree", tree, *parents, "-m", message)
+    run("update-ref", f"refs/heads/{base}", commit, base_sha)
+    return commit

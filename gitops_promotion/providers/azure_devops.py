@@ -1,0 +1,357 @@
+"""Azure DevOps adapter: the only module that imports the ``azure-devops`` SDK and msrest (STYLE 4).
+
+The SDK is imported when the first API call is made, never at CLI start-up (DESIGN 7). SDK objects and
+exceptions stay here: callers get our dataclasses and ProviderError.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from gitops_promotion.errors import ProviderError, UsageError
+from gitops_promotion.providers.azure_http import ApiError, connect_git, sdk_call
+from gitops_promotion.providers.azure_remote import AzureRepo, resolve_repo
+from gitops_promotion.providers.base import (
+    AutoMergeOutcome,
+    Check,
+    CommitStatus,
+    MergeMethod,
+    PRState,
+    PullRequest,
+    StatusState,
+)
+
+if TYPE_CHECKING:
+    from gitops_promotion.providers import ProviderSettings
+
+T = TypeVar("T")
+
+FLUX_GENRE = "fluxcd"
+GATE_GENRE = "gitops-promotion"
+GATE_NAME = "gate"
+NO_IDENTITY = "00000000-0000-0000-0000-000000000000"  # autoCompleteSetBy with this id clears auto-complete
+PR_EXISTS = "TF401179"  # an active PR between these branches already exists
+PR_NOT_EDITABLE = "TF401181"  # the PR was completed or abandoned meanwhile
+SEARCH_DESCRIPTION_LIMIT = 400  # PR searches cut descriptions to this length (DESIGN 8)
+_PAGE = 100
+_STRATEGY = {"merge": "noFastForward", "squash": "squash", "rebase": "rebase"}
+_PR_STATE: dict[str, PRState] = {"active": "open", "completed": "merged", "abandoned": "closed"}
+_FLUX_STATE: dict[str, StatusState] = {
+    "succeeded": "success",
+    "error": "failure",
+    "failed": "failure",
+    "pending": "pending",
+}
+_GATE_STATE = {"success": "succeeded", "failure": "failed", "pending": "pending"}
+
+
+def build(settings: ProviderSettings, *, sleep: Callable[[float], None] = time.sleep) -> AzureDevOpsProvider:
+    """The adapter for the repository the settings point at; no network until the first call."""
+    repo = resolve_repo(settings.remote_url, settings.environ, settings.api_url)
+    if not settings.token:
+        msg = "Azure DevOps needs a token: pass --token or set SYSTEM_ACCESSTOKEN or AZURE_DEVOPS_EXT_PAT"
+        raise UsageError(msg)
+    # The job access token is an OAuth token: git and the API take it as Bearer; a PAT goes as Basic.
+    bearer = settings.environ.get("SYSTEM_ACCESSTOKEN") == settings.token
+    return AzureDevOpsProvider(
+        repo,
+        settings.token,
+        bearer=bearer,
+        cache_dir=settings.environ.get("AZURE_DEVOPS_CACHE_DIR"),
+        build_url=_build_url(settings),
+        sleep=sleep,
+    )
+
+
+def _build_url(settings: ProviderSettings) -> str | None:
+    env = settings.environ
+    if env.get("SYSTEM_COLLECTIONURI") and env.get("SYSTEM_TEAMPROJECT") and env.get("BUILD_BUILDID"):
+        base = env["SYSTEM_COLLECTIONURI"].rstrip("/")
+        return f"{base}/{env['SYSTEM_TEAMPROJECT']}/_build/results?buildId={env['BUILD_BUILDID']}"
+    return None
+
+
+def _ref(branch: str) -> str:
+    return branch if branch.startswith("refs/") else f"refs/heads/{branch}"
+
+
+def _branch(ref: str | None) -> str:
+    ref = ref or ""
+    return ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else ref
+
+
+def _commit(ref: Any) -> str | None:
+    return getattr(ref, "commit_id", None) if ref is not None else None
+
+
+def _who(identity: Any) -> str | None:
+    if identity is None:
+        return None
+    return identity.unique_name or identity.display_name or identity.id  # type: ignore[no-any-return]
+
+
+def _auto_complete_set(raw: Any) -> bool:
+    who = raw.auto_complete_set_by
+    return who is not None and bool(who.id) and who.id != NO_IDENTITY
+
+
+class AzureDevOpsProvider:
+    """Provider over the Azure DevOps Git REST API (api-version 7.1)."""
+
+    name = "azdo"
+
+    def __init__(
+        self,
+        repo: AzureRepo,
+        token: str,
+        *,
+        bearer: bool = False,
+        cache_dir: str | None = None,
+        build_url: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.repo = repo
+        self._token = token
+        self._bearer = bearer
+        self._cache_dir = cache_dir
+        self._build_url = build_url
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"AzureDevOpsProvider({self.repo!r})"
+
+    @cached_property
+    def _git(self) -> Any:
+        return connect_git(self.repo.base_url, self._token, bearer=self._bearer, cache_dir=self._cache_dir,
+                           sleep=self._sleep)
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        return sdk_call(what, fn, self._token)
+
+    # -- git -------------------------------------------------------------------------------------------
+    def git_auth_header(self) -> str | None:
+        """The header for ``http.extraheader``: the token never goes into a URL."""
+        if self._bearer:
+            return f"Authorization: Bearer {self._token}"
+        basic = base64.b64encode(f":{self._token}".encode()).decode()
+        return f"Authorization: Basic {basic}"
+
+    # -- pull requests ---------------------------------------------------------------------------------
+    def _to_pr(self, raw: Any) -> PullRequest:
+        state = _PR_STATE.get(str(raw.status), "closed")
+        merged = state == "merged"
+        return PullRequest(
+            number=raw.pull_request_id,
+            title=raw.title or "",
+            body=raw.description or "",
+            head=_branch(raw.source_ref_name),
+            base=_branch(raw.target_ref_name),
+            state=state,
+            url=f"{self.repo.web_url}/pullrequest/{raw.pull_request_id}",
+            head_sha=_commit(raw.last_merge_source_commit),
+            merge_commit=_commit(raw.last_merge_commit) if merged else None,
+            auto_merge=_auto_complete_set(raw),
+            author=_who(raw.created_by),
+            merged_by=_who(raw.closed_by) if merged else None,
+            merged_at=raw.closed_date if merged else None,
+            created_at=raw.creation_date,
+        )
+
+    def _full(self, raw: Any) -> PullRequest:
+        """A search result as a PullRequest, re-read when its description may have been cut."""
+        if len(raw.description or "") >= SEARCH_DESCRIPTION_LIMIT:
+            return self.get_pr(raw.pull_request_id)
+        return self._to_pr(raw)
+
+    def _raw_pr(self, number: int) -> Any:
+        return self._call(
+            f"reading pull request {number}",
+            lambda: self._git.get_pull_request_by_id(number, project=self.repo.project),
+        )
+
+    def _search(self, criteria: Any, *, top: int, skip: int = 0) -> list[Any]:
+        found: list[Any] = self._call(
+            "searching pull requests",
+            lambda: self._git.get_pull_requests(
+                self.repo.repo, criteria, project=self.repo.project, top=top, skip=skip or None
+            ),
+        )
+        return found
+
+    def find_open_pr(self, head: str, base: str) -> PullRequest | None:
+        from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria  # noqa: PLC0415 - lazy SDK
+
+        criteria = GitPullRequestSearchCriteria(source_ref_name=_ref(head), target_ref_name=_ref(base),
+                                                status="active")
+        found = self._search(criteria, top=1)
+        return self._full(found[0]) if found else None
+
+    def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
+        from azure.devops.v7_1.git.models import GitPullRequest  # noqa: PLC0415 - lazy SDK
+
+        new = GitPullRequest(source_ref_name=_ref(head), target_ref_name=_ref(base), title=title, description=body)
+        try:
+            created = self._call(
+                f"creating the pull request from {head} into {base}",
+                lambda: self._git.create_pull_request(new, self.repo.repo, project=self.repo.project),
+            )
+        except ApiError as exc:
+            if exc.code != PR_EXISTS:
+                raise
+            # Another run (or a retried POST that did land) opened it first: adopt that PR.
+            existing = self.find_open_pr(head, base)
+            if existing is None:
+                raise
+            return self.update_pr(existing, title=title, body=body)
+        return self._to_pr(created)
+
+    def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
+        from azure.devops.v7_1.git.models import GitPullRequest  # noqa: PLC0415 - lazy SDK
+
+        if pr.title == title and pr.body == body:
+            return pr
+        change = GitPullRequest(title=title, description=body)
+        try:
+            updated = self._call(
+                f"updating pull request {pr.number}",
+                lambda: self._git.update_pull_request(change, self.repo.repo, pr.number, project=self.repo.project),
+            )
+        except ApiError as exc:
+            if exc.code != PR_NOT_EDITABLE:
+                raise
+            return self.get_pr(pr.number)  # completed meanwhile: the caller sees state "merged" and moves on
+        return self._to_pr(updated)
+
+    def get_pr(self, number: int) -> PullRequest:
+        return self._to_pr(self._raw_pr(number))
+
+    def set_auto_merge(
+        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod, delete_branch: bool = True
+    ) -> AutoMergeOutcome:
+        """Set auto-complete as the PR's creator with our completion options, or clear it."""
+        from azure.devops.v7_1.git.models import (  # noqa: PLC0415 - lazy SDK
+            GitPullRequest,
+            GitPullRequestCompletionOptions,
+            IdentityRef,
+        )
+
+        raw = self._raw_pr(pr.number)
+        if raw.status != "active":
+            return "merged" if raw.status == "completed" else "unchanged"
+        options = raw.completion_options
+        if enabled:
+            strategy = _STRATEGY[merge_method]
+            if (_auto_complete_set(raw) and options is not None and options.merge_strategy == strategy
+                    and bool(options.delete_source_branch) == delete_branch):
+                return "unchanged"
+            change = GitPullRequest(
+                auto_complete_set_by=IdentityRef(id=raw.created_by.id),
+                completion_options=GitPullRequestCompletionOptions(
+                    merge_strategy=strategy, delete_source_branch=delete_branch, transition_work_items=False
+                ),
+            )
+        elif not _auto_complete_set(raw):
+            return "unchanged"
+        else:
+            change = GitPullRequest(auto_complete_set_by=IdentityRef(id=NO_IDENTITY))
+        try:
+            updated = self._call(
+                f"{'setting' if enabled else 'clearing'} auto-complete on pull request {pr.number}",
+                lambda: self._git.update_pull_request(change, self.repo.repo, pr.number, project=self.repo.project),
+            )
+        except ApiError as exc:
+            if exc.code != PR_NOT_EDITABLE:
+                raise
+            updated = self._raw_pr(pr.number)
+            return "merged" if updated.status == "completed" else "unchanged"
+        if updated.status == "completed":
+            return "merged"
+        return "enabled" if enabled else "disabled"
+
+    def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:
+        """The completed PR whose merge commit is ``sha`` (``lastMergeCommit`` query), read in full."""
+        from azure.devops.v7_1.git.models import (  # noqa: PLC0415 - lazy SDK
+            GitPullRequestQuery,
+            GitPullRequestQueryInput,
+        )
+
+        query = GitPullRequestQuery(queries=[GitPullRequestQueryInput(type="lastMergeCommit", items=[sha])])
+        answer = self._call(
+            f"looking up the pull request that made commit {sha[:12]}",
+            lambda: self._git.get_pull_request_query(query, self.repo.repo, project=self.repo.project),
+        )
+        for result in answer.results or []:
+            for raw in (result or {}).get(sha, []):
+                if raw.target_ref_name == _ref(base) and raw.status == "completed":
+                    return self.get_pr(raw.pull_request_id)  # the query cuts descriptions too
+        return None
+
+    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+        from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria  # noqa: PLC0415 - lazy SDK
+
+        # The API filters by exact source ref only, so a prefix means paging through the active PRs.
+        criteria = GitPullRequestSearchCriteria(status="active")
+        found: list[PullRequest] = []
+        skip = 0
+        while True:
+            page = self._search(criteria, top=_PAGE, skip=skip)
+            found.extend(self._full(raw) for raw in page if _branch(raw.source_ref_name).startswith(head_prefix))
+            if len(page) < _PAGE:
+                return found
+            skip += _PAGE
+
+    # -- statuses --------------------------------------------------------------------------------------
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        """Flux's statuses on ``sha`` (genre ``fluxcd`` or ``fluxcd:<summary>``), newest first."""
+        raw_statuses = self._call(
+            f"reading statuses of commit {sha[:12]}",
+            lambda: self._git.get_statuses(sha, self.repo.repo, project=self.repo.project),
+        )
+        statuses: list[CommitStatus] = []
+        for raw in raw_statuses or []:
+            genre = (raw.context.genre or "") if raw.context else ""
+            state = _FLUX_STATE.get(str(raw.state))
+            if state is None or not (genre == FLUX_GENRE or genre.startswith(FLUX_GENRE + ":")):
+                continue  # notSet / notApplicable, or another tool's status
+            statuses.append(
+                CommitStatus(
+                    context=raw.context.name or "",
+                    state=state,
+                    created_at=raw.updated_date or raw.creation_date,
+                    description=raw.description or "",
+                    genre=genre,
+                    target_url=raw.target_url,
+                )
+            )
+        statuses.sort(key=lambda status: status.created_at, reverse=True)
+        return statuses
+
+    def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
+        """Post the gate's result as a PR status so reviewers see why the PR is blocked."""
+        from azure.devops.v7_1.git.models import GitPullRequestStatus, GitStatusContext  # noqa: PLC0415
+
+        status = GitPullRequestStatus(
+            context=GitStatusContext(genre=GATE_GENRE, name=GATE_NAME),
+            state=_GATE_STATE[state],
+            description=description[:1000],
+            target_url=self._build_url,
+        )
+        self._call(
+            f"posting the gate status on pull request {pr.number}",
+            lambda: self._git.create_pull_request_status(status, self.repo.repo, pr.number,
+                                                         project=self.repo.project),
+        )
+
+    # -- doctor ----------------------------------------------------------------------------------------
+    def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:
+        """Build validation for the gate pipeline on each base branch, and push rights for the token."""
+        from gitops_promotion.providers.azure_doctor import settings_checks  # noqa: PLC0415
+
+        return settings_checks(self, base_branches=base_branches, required_check=required_check)
+
+
+__all__ = ["ApiError", "AzureDevOpsProvider", "ProviderError", "build"]

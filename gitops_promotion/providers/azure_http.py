@@ -1,0 +1,112 @@
+"""The SDK connection for the Azure DevOps adapter: client set-up, our own retry, and error translation.
+
+The SDK retries only GET, PUT and DELETE (through urllib3, sleeping for real); PR creation, updates and the PR
+query are POST/PATCH (DESIGN 8). So the SDK's retry is switched off and one loop here retries every method on
+429 and 5xx, honouring Retry-After, with an injectable sleep. Every write we send is safe to repeat: a repeated
+PR creation answers TF401179, which the adapter resolves by looking the PR up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from gitops_promotion.errors import ProviderError
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_ATTEMPTS = 4
+MAX_WAIT_S = 60.0
+_TF_CODE = re.compile(r"\b(TF\d{5,6})\b")
+
+
+class ApiError(ProviderError):
+    """The API refused a request; ``code`` is the TFxxxxxx error code when the answer carried one."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def retry_delay(response: Any, attempt: int) -> float:
+    """Seconds to wait before the next attempt: Retry-After when the server sent one, else 1, 2, 4..."""
+    header = response.headers.get("Retry-After")
+    if header is not None:
+        try:
+            return min(max(float(header), 0.0), MAX_WAIT_S)
+        except ValueError:
+            pass  # an HTTP date: rare from Azure DevOps; fall back to our own back-off
+    return float(min(2**attempt, MAX_WAIT_S))
+
+
+def retrying(send: Callable[..., Any], sleep: Callable[[float], None]) -> Callable[..., Any]:
+    """Wrap msrest's ``ServiceClient.send`` so every method is retried on 429/5xx."""
+
+    def send_with_retry(request: Any, headers: Any = None, content: Any = None, **kwargs: Any) -> Any:
+        for attempt in range(MAX_ATTEMPTS):
+            response = send(request, headers=headers, content=content, **kwargs)
+            if response.status_code not in RETRY_STATUSES or attempt == MAX_ATTEMPTS - 1:
+                return response
+            sleep(retry_delay(response, attempt))
+        return response  # pragma: no cover - the loop always returns
+
+    return send_with_retry
+
+
+def _point_cache(cache_dir: str | None) -> None:
+    """Honour AZURE_DEVOPS_CACHE_DIR from our settings: the SDK reads it only once, when first imported."""
+    if not cache_dir:
+        return
+    import os  # noqa: PLC0415
+
+    from azure.devops import _file_cache  # noqa: PLC0415 - the SDK has no public setting for this
+
+    os.makedirs(cache_dir, exist_ok=True)
+    for cache, name in ((_file_cache.OPTIONS_CACHE, "options"), (_file_cache.RESOURCE_CACHE, "resources")):
+        target = os.path.join(cache_dir, f"{name}.json")
+        if cache.file_name != target:
+            cache.file_name = target
+            cache.initial_load_occurred = False
+
+
+def connect_git(base_url: str, token: str, *, bearer: bool, cache_dir: str | None,
+                sleep: Callable[[float], None]) -> Any:
+    """A v7.1 Git client for the organisation/collection at ``base_url``, retrying through ``sleep``."""
+    from azure.devops.connection import Connection  # noqa: PLC0415 - lazy: keeps CLI start-up fast
+    from msrest.authentication import BasicAuthentication, BasicTokenAuthentication  # noqa: PLC0415
+    from urllib3.util.retry import Retry  # noqa: PLC0415
+
+    _point_cache(cache_dir)
+    creds = BasicTokenAuthentication({"access_token": token}) if bearer else BasicAuthentication("", token)
+    connection = Connection(base_url=base_url, creds=creds, user_agent="gitops-promotion")
+    git = sdk_call("connecting", connection.clients_v7_1.get_git_client, token)
+    git.config.retry_policy.policy = Retry(
+        total=0, status_forcelist=(), respect_retry_after_header=False, raise_on_status=False
+    )
+    git._client.send = retrying(git._client.send, sleep)  # noqa: SLF001 - the one hook msrest offers
+    return git
+
+
+def _one_line(text: str, token: str) -> str:
+    line = " ".join(text.split())
+    if token:
+        line = line.replace(token, "***")
+    return line[:300]
+
+
+def sdk_call(what: str, fn: Callable[[], T], token: str) -> T:
+    """Run one SDK call; its exceptions become ApiError (one line, token masked)."""
+    from msrest.exceptions import ClientException  # noqa: PLC0415
+
+    try:
+        return fn()
+    except ClientException as exc:
+        text = str(getattr(exc, "message", None) or exc)
+        match = _TF_CODE.search(text)
+        msg = f"Azure DevOps: {what} failed: {_one_line(text, token)}"
+        raise ApiError(msg, code=match.group(1) if match else None) from None
+    except ValueError as exc:  # the SDK raises this when the server lacks an API (old Azure DevOps Server)
+        msg = f"Azure DevOps: {what} failed: {_one_line(str(exc), token)}"
+        raise ApiError(msg) from None

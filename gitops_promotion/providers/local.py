@@ -1,0 +1,174 @@
+"""A forge on disk: "pull requests" are branches plus a JSON record beside the remote repository.
+
+It lets the demo and the tests run the whole flow without a network: the record lives in the remote's git
+directory (or the checkout's when there is no remote), so every clone sees the same PRs and statuses.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from gitops_promotion.errors import ProviderError, PullRequestExists
+from gitops_promotion.gitrepo import GitRepo, Identity, merge_refs
+from gitops_promotion.providers import ProviderSettings
+from gitops_promotion.providers.base import (
+    AutoMergeOutcome,
+    CommitStatus,
+    MergeMethod,
+    PullRequest,
+    StatusState,
+)
+
+STORE = "gitops-promotion-local-forge.json"
+
+
+class LocalForge:
+    name = "local"
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+        self.path = git_dir / STORE
+
+    # -- storage -------------------------------------------------------------------------------------------
+    @contextmanager
+    def _data(self) -> Iterator[dict[str, Any]]:
+        lock_path = self.git_dir / (STORE + ".lock")
+        with lock_path.open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data: dict[str, Any] = (
+                json.loads(self.path.read_text()) if self.path.exists() else {"next": 1, "prs": [], "statuses": {}}
+            )
+            yield data
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+            tmp.replace(self.path)
+
+    @staticmethod
+    def _pr(raw: dict[str, Any]) -> PullRequest:
+        return PullRequest(
+            number=raw["number"], title=raw["title"], body=raw["body"], head=raw["head"], base=raw["base"],
+            state=raw["state"], url=f"local:pr/{raw['number']}", head_sha=raw.get("head_sha"),
+            merge_commit=raw.get("merge_commit"), auto_merge=raw.get("auto_merge", False),
+            author="gitops-promotion", merged_by=raw.get("merged_by"),
+            merged_at=datetime.fromisoformat(raw["merged_at"]) if raw.get("merged_at") else None,
+            created_at=datetime.fromisoformat(raw["created_at"]),
+        )
+
+    # -- Provider ------------------------------------------------------------------------------------------
+    def git_auth_header(self) -> str | None:
+        return None
+
+    def find_open_pr(self, head: str, base: str) -> PullRequest | None:
+        with self._data() as data:
+            for raw in data["prs"]:
+                if raw["state"] == "open" and raw["head"] == head and raw["base"] == base:
+                    return self._pr(raw)
+        return None
+
+    def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
+        with self._data() as data:
+            if any(r["state"] == "open" and (r["head"], r["base"]) == (head, base) for r in data["prs"]):
+                msg = f"a pull request from {head} into {base} is already open"
+                raise PullRequestExists(msg)
+            raw = {"number": data["next"], "title": title, "body": body, "head": head, "base": base,
+                   "state": "open", "created_at": _now()}
+            data["next"] += 1
+            data["prs"].append(raw)
+            return self._pr(raw)
+
+    def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
+        with self._data() as data:
+            raw = self._find(data, pr.number)
+            raw.update(title=title, body=body)
+            return self._pr(raw)
+
+    def get_pr(self, number: int) -> PullRequest:
+        with self._data() as data:
+            return self._pr(self._find(data, number))
+
+    def set_auto_merge(self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod) -> AutoMergeOutcome:
+        if pr.auto_merge == enabled:
+            return "unchanged"
+        with self._data() as data:
+            raw = self._find(data, pr.number)
+            raw["auto_merge"] = enabled
+            raw["merge_method"] = merge_method
+        return "enabled" if enabled else "disabled"
+
+    def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:
+        with self._data() as data:
+            for raw in data["prs"]:
+                if raw.get("merge_commit") == sha and raw["base"] == base:
+                    return self._pr(raw)
+        return None
+
+    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+        with self._data() as data:
+            return [self._pr(r) for r in data["prs"] if r["state"] == "open" and r["head"].startswith(head_prefix)]
+
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        with self._data() as data:
+            raws = data["statuses"].get(sha, [])
+        statuses = [
+            CommitStatus(context=r["context"], state=r["state"], created_at=datetime.fromisoformat(r["created_at"]),
+                         description=r.get("description", ""))
+            for r in raws
+        ]
+        return sorted(statuses, key=lambda s: s.created_at, reverse=True)
+
+    def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
+        """Nothing to show: the local forge has no PR page."""
+
+    # -- forge-side actions (what the real forge and Flux do) ------------------------------------------------
+    def post_status(self, sha: str, context: str, state: StatusState, description: str = "") -> None:
+        """Record a commit status, as Flux's notification-controller would."""
+        with self._data() as data:
+            data["statuses"].setdefault(sha, []).append(
+                {"context": context, "state": state, "created_at": _now(), "description": description}
+            )
+
+    def merge(self, number: int, *, identity: Identity | None = None) -> str:
+        """Merge PR ``number`` with a real git merge in the remote and return the merge commit."""
+        with self._data() as data:
+            raw = self._find(data, number)
+            if raw["state"] != "open":
+                msg = f"pull request {number} is {raw['state']}, not open"
+                raise ProviderError(msg)
+            message = f"Merge pull request #{number} from {raw['head']}\n\n{raw['title']}"
+            commit = merge_refs(self.git_dir, base=raw["base"], head=raw["head"], message=message,
+                                identity=identity or Identity(), squash=raw.get("merge_method") == "squash")
+            raw.update(state="merged", merge_commit=commit, merged_at=_now(), merged_by="local-reviewer")
+            return commit
+
+    @staticmethod
+    def _find(data: dict[str, Any], number: int) -> dict[str, Any]:
+        for raw in data["prs"]:
+            if raw["number"] == number:
+                return raw
+        msg = f"pull request {number} does not exist"
+        raise ProviderError(msg)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def forge_dir(repo: GitRepo) -> Path:
+    """The git directory that holds the record: the remote's when it is a local path, else the checkout's."""
+    url = repo.remote_url() if repo.has_remote() else ""
+    if url and not any(url.startswith(p) for p in ("http://", "https://", "ssh://", "git@")):
+        path = Path(url.removeprefix("file://"))
+        if not path.is_absolute():
+            path = (repo.root / path).resolve()
+        return path if (path / "HEAD").exists() else path / ".git"
+    return Path(repo.git("rev-parse", "--absolute-git-dir"))
+
+
+def build(settings: ProviderSettings) -> LocalForge:
+    return LocalForge(forge_dir(GitRepo(settings.repo_root)))
