@@ -53,8 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1
+    except click.UsageError as exc:
+        # One line, naming the command and the flag; the usage block click prints is noise in CI logs.
+        where = exc.ctx.command_path if exc.ctx is not None else "gitops-promotion"
+        click.echo(f"error: {where}: {exc.format_message()} (see --help)", err=True)
+        return 2
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {exc.format_message()}", err=True)
         return 2
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)

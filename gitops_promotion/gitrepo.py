@@ -84,13 +84,13 @@ class GitRepo:
             )
         return env
 
-    def git(self, *args: str, auth: bool = False, check: bool = True) -> str:
+    def git(self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None) -> str:
         """Run ``git args`` in the checkout and return stdout; failures become one-line GitErrors."""
         import git  # noqa: PLC0415
 
         try:
             out: str = self._repo.git.execute(
-                ["git", *args], env=self._env(auth=auth), strip_newline_in_stdout=True
+                ["git", *args], env={**self._env(auth=auth), **(env or {})}, strip_newline_in_stdout=True
             )
         except git.GitCommandError as exc:
             if not check:
@@ -185,10 +185,10 @@ class GitRepo:
             self.git("add", "--all", "--", *rel)
         if not self.git("diff", "--cached", "--name-only"):
             return None
-        self.git(
-            "-c", f"user.name={identity.name}", "-c", f"user.email={identity.email}",
-            "commit", "--quiet", "--no-verify", "-m", message,
-        )  # fmt: skip
+        # Environment variables, not -c user.*: GIT_AUTHOR_* set by a CI runner would otherwise win.
+        who = {"GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
+               "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email}
+        self.git("commit", "--quiet", "--no-verify", "-m", message, env=who)
         return self.head_sha()
 
     def push(self, branch: str, *, expect: str | None) -> None:
