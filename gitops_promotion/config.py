@@ -145,6 +145,15 @@ class Config(_Model):
         if dupes:
             msg = f"duplicate environment name(s): {', '.join(dupes)}"
             raise ValueError(msg)
+        places: dict[tuple[str | None, str], str] = {}
+        for env in self.environments:
+            path = env.path or ("{group}" if env.branch else "{group}/" + env.name)
+            place = (env.branch, path.replace("{env}", env.name).strip("/"))
+            if place in places:
+                where = f"branch {env.branch!r}" if env.branch else "the default branch"
+                msg = f"environments {places[place]!r} and {env.name!r} both live on {where} at path {place[1]!r}"
+                raise ValueError(msg)
+            places[place] = env.name
         for group_name, group in self.groups.items():
             _check_policy_envs(f"groups.{group_name}", group.policies, names)
             for app_name, app in group.applications.items():

@@ -146,7 +146,14 @@ class GitRepo:
         specs = [f"+refs/heads/{b}:refs/remotes/{self.remote}/{b}" for b in branches] or [
             f"+refs/heads/*:refs/remotes/{self.remote}/*"
         ]
-        self.git("fetch", "--quiet", "--prune", "--no-tags", self.remote, *specs, auth=True)
+        try:
+            self.git("fetch", "--quiet", "--prune", "--no-tags", self.remote, *specs, auth=True)
+        except GitError as exc:
+            missing = re.search(r"couldn't find remote ref refs/heads/(\S+)", exc.message)
+            if missing:
+                msg = f"branch {missing.group(1)!r} does not exist on remote {self.remote!r}"
+                raise GitError(msg) from None
+            raise
 
     def remote_branch_exists(self, branch: str) -> bool:
         if not self.has_remote():

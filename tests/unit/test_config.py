@@ -126,3 +126,22 @@ def test_unknown_env_lists_known_ones() -> None:
 def test_validate_name_rejects_path_like_values(bad: str) -> None:
     with pytest.raises(ConfigError, match="--group"):
         validate_name("group", bad)
+
+
+@pytest.mark.parametrize(
+    "envs",
+    [
+        [{"name": "stage", "branch": "env"}, {"name": "prod", "branch": "env"}],
+        [{"name": "dev", "path": "x/{group}"}, {"name": "qa", "path": "x/{group}"}],
+    ],
+)
+def test_two_envs_in_one_place_rejected(envs: list[dict[str, str]]) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="both live on"):
+        Config.model_validate({"environments": envs})
+
+
+def test_branch_envs_with_distinct_paths_allowed() -> None:
+    Config.model_validate({"environments": [{"name": "a", "branch": "env", "path": "a/{group}"},
+                                            {"name": "b", "branch": "env", "path": "b/{group}"}]})
