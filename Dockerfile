@@ -1,0 +1,29 @@
+# gitops-promotion container image. Use it like the Go tool's image:
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/workspace" -e GITHUB_TOKEN IMAGE new --group g --app a --tag t
+# The base is pinned to an exact Python patch release; bump it deliberately (and its digest, if you add one).
+ARG PYTHON_IMAGE=python:3.12.11-slim-bookworm
+
+# Build stage: install the package and its dependencies into a self-contained venv.
+FROM ${PYTHON_IMAGE} AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY gitops_promotion ./gitops_promotion
+RUN python -m venv /opt/gitops-promotion \
+    && /opt/gitops-promotion/bin/python -m pip install --no-cache-dir --disable-pip-version-check /src
+
+# Runtime stage: the venv, git (GitPython drives it), tini as PID 1 so signals reach the CLI, no build tools.
+FROM ${PYTHON_IMAGE}
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git openssh-client ca-certificates tini \
+    && rm -rf /var/lib/apt/lists/* \
+    # The mounted checkout belongs to the host user; without this git refuses it as "dubious ownership".
+    && git config --system --add safe.directory '*' \
+    && useradd --uid 10001 --user-group --create-home --home-dir /home/gitops --shell /usr/sbin/nologin gitops
+COPY --from=build /opt/gitops-promotion /opt/gitops-promotion
+ENV PATH=/opt/gitops-promotion/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+USER 10001:10001
+WORKDIR /workspace
+ENTRYPOINT ["/usr/bin/tini", "--", "gitops-promotion"]
+CMD ["--help"]

