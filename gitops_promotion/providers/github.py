@@ -1,0 +1,354 @@
+"""GitHub adapter (PyGithub for REST, plain GraphQL documents for auto-merge). The only importer of PyGithub.
+
+Requests are targeted (head filters, commits/{sha}/pulls); benchmarks/bench_github_requests.py counts them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from github import Auth, Github, GithubException
+from github.PullRequest import PullRequest as GhPullRequest
+
+from gitops_promotion.errors import ProviderError
+from gitops_promotion.providers import ProviderSettings
+from gitops_promotion.providers.base import (
+    AutoMergeOutcome,
+    Check,
+    CommitStatus,
+    MergeMethod,
+    PRState,
+    PullRequest,
+    StatusState,
+)
+from gitops_promotion.providers.github_auth import resolve_token
+from gitops_promotion.providers.github_retry import Resilience, describe
+from gitops_promotion.providers.github_urls import GitHubLocation, locate
+
+TIMEOUT_S = 30
+WRITE_INTERVAL_ENV = "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL"
+
+_ENABLE_AUTO_MERGE = """
+mutation EnableAutoMerge($id: ID!, $method: PullRequestMergeMethod!) {
+  enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) {
+    pullRequest { number autoMergeRequest { mergeMethod } }
+  }
+}"""
+_DISABLE_AUTO_MERGE = """
+mutation DisableAutoMerge($id: ID!) {
+  disablePullRequestAutoMerge(input: {pullRequestId: $id}) {
+    pullRequest { number }
+  }
+}"""
+_STATES: dict[str, StatusState] = {"success": "success", "failure": "failure", "error": "failure"}
+_SETTINGS_HINT = {
+    "Auto merge is not allowed": "enable Settings > General > Pull Requests > 'Allow auto-merge'",
+    "Protected branch rules not configured": "add a branch protection rule (or ruleset) with a "
+    "required status check on {base}",
+    "merging is not allowed": "allow the '{method}' merge method in Settings > General > Pull "
+    "Requests, or set merge_method in gitops-promotion.yaml",
+}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _to_pr(obj: GhPullRequest, *, full: bool) -> PullRequest:
+    """Our PullRequest from PyGithub's; reads only fields list answers carry unless ``full`` (no lazy GET)."""
+    merged_at = _utc(obj.merged_at)
+    state: PRState = "merged" if merged_at is not None else ("open" if obj.state == "open" else "closed")
+    return PullRequest(
+        number=obj.number,
+        title=obj.title,
+        body=obj.body or "",
+        head=obj.head.ref,
+        base=obj.base.ref,
+        state=state,
+        url=obj.html_url,
+        head_sha=obj.head.sha,
+        merge_commit=obj.merge_commit_sha if merged_at is not None else None,
+        auto_merge=obj.auto_merge is not None,
+        author=obj.user.login if obj.user else None,
+        merged_by=obj.merged_by.login if full and obj.merged_by else None,
+        merged_at=merged_at,
+        created_at=_utc(obj.created_at),
+    )
+
+
+class GitHubProvider:
+    """The Provider Protocol over one GitHub repository; ``warnings`` lists set-up problems worth printing."""
+
+    name = "github"
+
+    def __init__(
+        self,
+        gh: Github,
+        location: GitHubLocation,
+        token: str,
+        resilience: Resilience,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self._gh = gh
+        self._location = location
+        self._token = token
+        self._retry = resilience
+        self._repo = gh.get_repo(location.full_name)  # lazy: no request until an attribute is read
+        self._pulls: dict[int, GhPullRequest] = {}
+        self._statuses: dict[str, tuple[str, list[CommitStatus]]] = {}  # sha -> (ETag, statuses)
+        self.warnings = list(warnings or [])
+
+    # -- git -------------------------------------------------------------------------------------------------
+    def git_auth_header(self) -> str | None:
+        basic = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
+        return f"Authorization: basic {basic}"
+
+    # -- pull requests ---------------------------------------------------------------------------------------
+    def _keep(self, obj: GhPullRequest, *, full: bool) -> PullRequest:
+        self._pulls[obj.number] = obj
+        return _to_pr(obj, full=full)
+
+    def find_open_pr(self, head: str, base: str) -> PullRequest | None:
+        owner = self._location.owner
+        found = self._retry.call(
+            f"look up the open pull request {head} -> {base}",
+            lambda: list(self._repo.get_pulls(state="open", head=f"{owner}:{head}", base=base)),
+        )
+        return self._keep(found[0], full=False) if found else None
+
+    def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
+        try:
+            created = self._retry.call(
+                f"create a pull request {head} -> {base}",
+                lambda: self._repo.create_pull(base=base, head=head, title=title, body=body),
+                write=True,
+            )
+        except ProviderError as exc:
+            # A concurrent run (or a retried request that did land) opened it first: take that one over.
+            if "already exists" not in exc.message:
+                raise
+            existing = self.find_open_pr(head, base)
+            if existing is None:
+                raise
+            return self.update_pr(existing, title=title, body=body)
+        return self._keep(created, full=True)
+
+    def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
+        obj = self._pulls.get(pr.number) or self._fetch_pull(pr.number)
+        self._retry.call(
+            f"update pull request #{pr.number}", lambda: obj.edit(title=title, body=body), write=True
+        )
+        return self._keep(obj, full=True)  # edit() refreshed obj from GitHub's answer
+
+    def _fetch_pull(self, number: int) -> GhPullRequest:
+        pull: GhPullRequest = self._retry.call(
+            f"read pull request #{number}", lambda: self._repo.get_pull(number)
+        )
+        return pull
+
+    def get_pr(self, number: int) -> PullRequest:
+        return self._keep(self._fetch_pull(number), full=True)
+
+    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+        found = self._retry.call("list open pull requests", lambda: list(self._repo.get_pulls(state="open")))
+        return [self._keep(p, full=False) for p in found if p.head.ref.startswith(head_prefix)]
+
+    def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:
+        pulls = self._retry.call(
+            f"find the pull request of commit {sha[:12]}",
+            lambda: list(self._repo.get_commit(sha).get_pulls()),
+        )
+        merged = [p for p in pulls if p.merged_at is not None and p.base.ref == base]
+        exact = [p for p in merged if p.merge_commit_sha == sha]
+        # A PR merged by fast-forward outside GitHub's button keeps its head commit as the pushed commit.
+        chosen = exact or [p for p in merged if p.head.sha == sha]
+        return self._keep(chosen[0], full=False) if chosen else None
+
+    # -- auto-merge -----------------------------------------------------------------------------------------
+    def set_auto_merge(
+        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod
+    ) -> AutoMergeOutcome:
+        if enabled == pr.auto_merge:
+            return "unchanged"
+        if not enabled:
+            self._graphql(
+                f"disable auto-merge on #{pr.number}", _DISABLE_AUTO_MERGE, {"id": self._node_id(pr)}
+            )
+            return "disabled"
+        try:
+            self._graphql(
+                f"enable auto-merge on #{pr.number}",
+                _ENABLE_AUTO_MERGE,
+                {"id": self._node_id(pr), "method": merge_method.upper()},
+            )
+        except ProviderError as exc:
+            if "clean status" in exc.message:
+                # GitHub will not queue a PR that can merge now: merge it, pinned to the commit we pushed.
+                self._merge(pr, merge_method)
+                return "merged"
+            for needle, hint in _SETTINGS_HINT.items():
+                if needle in exc.message:
+                    fix = hint.format(base=pr.base, method=merge_method)
+                    msg = f"{exc.message} ({self._location.full_name}): {fix}"
+                    raise ProviderError(msg) from None
+            raise
+        return "enabled"
+
+    def _node_id(self, pr: PullRequest) -> str:
+        obj = self._pulls.get(pr.number) or self._fetch_pull(pr.number)
+        node_id: str = obj.node_id
+        return node_id
+
+    def _merge(self, pr: PullRequest, merge_method: MergeMethod) -> None:
+        obj = self._pulls.get(pr.number) or self._fetch_pull(pr.number)
+        sha = pr.head_sha or obj.head.sha
+        self._retry.call(
+            f"merge pull request #{pr.number}",
+            lambda: obj.merge(merge_method=merge_method, sha=sha),
+            write=True,
+        )
+
+    def _graphql(self, what: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        requester = self._gh.requester
+        payload = {"query": query, "variables": variables}
+        _, data = self._retry.call(
+            what,
+            lambda: requester.requestJsonAndCheck("POST", self._location.graphql_url, input=payload),
+            write=True,
+        )
+        errors = data.get("errors") if isinstance(data, dict) else None
+        if errors:
+            messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+            raise ProviderError(f"GitHub refused to {what}: {' '.join(messages.split())}")
+        result: dict[str, Any] = data.get("data") or {}
+        return result
+
+    # -- statuses --------------------------------------------------------------------------------------------
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        cached = self._statuses.get(sha)
+        headers = {"If-None-Match": cached[0]} if cached else {}
+        url = f"/repos/{self._location.full_name}/commits/{sha}/statuses"
+        requester = self._gh.requester
+
+        def fetch() -> tuple[int, dict[str, Any], str]:
+            status, response_headers, body = requester.requestJson("GET", url, {"per_page": 100}, headers)
+            if status >= 400:
+                raise requester.createException(status, response_headers, _json_or_text(body))
+            return status, response_headers, body
+
+        status, response_headers, body = self._retry.call(f"read the statuses of {sha[:12]}", fetch)
+        if status == 304 and cached:
+            return cached[1]  # unchanged; an authenticated 304 costs no rate limit
+        statuses = [_to_status(item) for item in json.loads(body or "[]")]
+        etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
+        if etag:
+            self._statuses[sha] = (str(etag), statuses)
+        return statuses
+
+    def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
+        """Nothing to do: on GitHub the workflow job running `status` is itself the required check."""
+
+    # -- doctor ----------------------------------------------------------------------------------------------
+    def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:
+        """Settings promotion relies on: auto-merge, push access, protected bases requiring the check."""
+        repo = self._retry.call(f"read {self._location.full_name}", self._load_repo)
+        name = self._location.full_name
+        checks = [
+            Check(
+                "auto-merge allowed",
+                bool(repo.get("allow_auto_merge")),
+                name,
+                fix="enable Settings > General > Pull Requests > 'Allow auto-merge'",
+            ),
+            Check(
+                "token can push",
+                bool((repo.get("permissions") or {}).get("push")),
+                name,
+                fix="give the token (or GitHub App) 'Contents: write' and 'Pull requests: write'",
+            ),
+        ]
+        checks.extend(self._protection_check(branch, required_check) for branch in base_branches)
+        return checks
+
+    def _load_repo(self) -> dict[str, Any]:
+        _, data = self._gh.requester.requestJsonAndCheck("GET", f"/repos/{self._location.full_name}")
+        return dict(data)
+
+    def _protection_check(self, branch: str, required_check: str) -> Check:
+        title = f"branch protection on {branch} requires '{required_check}'"
+        fix = f"protect {branch} with a required status check named '{required_check}'"
+        url = f"/repos/{self._location.full_name}/branches/{branch}/protection"
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck("GET", url)
+        except GithubException as exc:
+            if exc.status == 404:
+                return Check(title, False, f"{branch} is not protected", fix=fix)
+            # Reading protection needs admin rights the promotion token should not have: report, do not block.
+            return Check(title, False, f"cannot read protection: {describe(exc)}", fix=fix, blocking=False)
+        required = data.get("required_status_checks") or {}
+        contexts = set(required.get("contexts") or []) | {
+            c.get("context") for c in required.get("checks") or []
+        }
+        ok = required_check in contexts
+        detail = f"required: {', '.join(sorted(c for c in contexts if c)) or 'none'}"
+        return Check(title, ok, detail, fix=fix)
+
+
+def _json_or_text(body: str) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return {"message": body[:200]}
+
+
+def _to_status(item: dict[str, Any]) -> CommitStatus:
+    created = datetime.fromisoformat(str(item["created_at"]).replace("Z", "+00:00"))
+    return CommitStatus(
+        context=str(item.get("context") or ""),
+        state=_STATES.get(str(item.get("state")), "pending"),
+        created_at=created,
+        description=str(item.get("description") or ""),
+        target_url=item.get("target_url"),
+    )
+
+
+def build(
+    settings: ProviderSettings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> GitHubProvider:
+    """Build the adapter from CLI settings: locate repo and APIs, get a token, turn PyGithub's waits off."""
+    location = locate(settings.remote_url, settings.environ, settings.api_url)
+    interval = settings.environ.get(WRITE_INTERVAL_ENV, "").strip()
+    resilience = Resilience(sleep=sleep, clock=clock, write_interval=float(interval) if interval else 1.0)
+    secrets = tuple(s for s in (settings.token, settings.github_app_private_key) if s)
+    resilience.secrets = secrets
+    token, warnings = resolve_token(
+        token=settings.token,
+        app_id=settings.github_app_id,
+        app_private_key=settings.github_app_private_key,
+        environ=settings.environ,
+        location=location,
+        resilience=resilience,
+        timeout=TIMEOUT_S,
+    )
+    resilience.secrets = (*secrets, token)
+    gh = Github(
+        auth=Auth.Token(token),
+        base_url=location.api_url,
+        timeout=TIMEOUT_S,
+        user_agent="gitops-promotion",
+        retry=None,  # our Resilience retries, with waits tests can inject
+        seconds_between_requests=None,  # no spacing on reads (DESIGN 8)
+        seconds_between_writes=None,  # write spacing is Resilience.write_interval
+        lazy=True,
+    )
+    return GitHubProvider(gh, location, token, resilience, warnings)
