@@ -16,6 +16,9 @@ COMMANDS: dict[str, str] = {
     "status": "gitops_promotion.cli_promotion:status",
     "set-image": "gitops_promotion.cli_promotion:set_image",
     "demo": "gitops_promotion.cli_promotion:demo",
+    "init": "gitops_promotion.cli_setup:init",
+    "doctor": "gitops_promotion.cli_setup:doctor",
+    "completion": "gitops_promotion.cli_setup:completion",
 }
 
 

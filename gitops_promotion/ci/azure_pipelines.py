@@ -36,6 +36,7 @@ class AzurePipelinesRuntime:
     def __init__(self, environ: Mapping[str, str], echo: Echo) -> None:
         self.environ = environ
         self.echo = echo
+        self._masked: set[str] = set()
         self._warned = False
 
     def _command(self, area_action: str, data: str = "", **props: str | int | None) -> None:
@@ -44,7 +45,8 @@ class AzurePipelinesRuntime:
 
     def mask(self, secret: str) -> None:
         for line in secret.splitlines():
-            if line.strip():
+            if line.strip() and line not in self._masked:
+                self._masked.add(line)
                 self._command("task.setsecret", line)
 
     def publish(self, result: Result, *, command: str) -> None:

@@ -34,6 +34,7 @@ class GitHubActionsRuntime:
     def __init__(self, environ: Mapping[str, str], echo: Echo) -> None:
         self.environ = environ
         self.echo = echo
+        self._masked: set[str] = set()
 
     def _command(self, name: str, data: str, **props: str | int | None) -> None:
         rendered = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
@@ -42,7 +43,8 @@ class GitHubActionsRuntime:
     def mask(self, secret: str) -> None:
         """Mask every line: the runner matches masks line by line, so a PEM key needs one mask per line."""
         for line in secret.splitlines():
-            if line.strip():
+            if line.strip() and line not in self._masked:
+                self._masked.add(line)
                 self.echo(f"::add-mask::{escape_data(line)}")
 
     def publish(self, result: Result, *, command: str) -> None:

@@ -33,7 +33,7 @@ def render_result(result: Result, *, command: str) -> str:
         rows.append(("Pull request", f"[{label}]({result.pr_url})" if result.pr_url else label))
     elif result.pr_url:
         rows.append(("Pull request", result.pr_url))
-    if rows:
+    if rows and not result.summary_md:  # a command's own summary already says what and where
         out += ["| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows), ""]
     if result.summary_md:
         out += [result.summary_md.rstrip("\n"), ""]

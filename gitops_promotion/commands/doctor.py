@@ -1,0 +1,192 @@
+"""`doctor`: check a GitOps repository and its forge settings; a checklist where every failure has a fix.
+
+Blocking failures (exit 1) are the ones that stop promotions: an invalid config, a group without a directory
+for an environment, an app whose marker is missing in an environment, an environment branch that does not
+exist, forge settings that keep promotion PRs from merging. Warnings are printed but do not fail the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitops_promotion.commands.init import ACTION_PLACEHOLDER
+from gitops_promotion.config import Config, load_config
+from gitops_promotion.errors import PromotionError
+from gitops_promotion.providers.base import Check
+from gitops_promotion.result import Result
+
+if TYPE_CHECKING:
+    from gitops_promotion.gitrepo import GitRepo
+    from gitops_promotion.manifests import Marker
+
+REQUIRED_CHECK = "gitops-promotion status"
+_WORKFLOW_DIRS = (".github/workflows", "azure-pipelines", ".azure-pipelines")
+_MARKER_FIX = 'add a marker such as  # {"$imagepolicy": "<group>:<app>"}  to the image line in <group>/<env>/'
+
+
+def doctor(
+    root: Path,
+    *,
+    config_path: Path,
+    repo: GitRepo | None = None,
+    provider_factory: Callable[[], object] | None = None,
+    required_check: str = REQUIRED_CHECK,
+) -> Result:
+    """Run every check that applies; exit code 1 when a blocking one fails."""
+    checks: list[Check] = []
+    try:
+        config = load_config(config_path)
+    except PromotionError as error:
+        checks.append(Check("config valid", False, error.message,
+                            fix=f"fix {config_path.name} (or create one with `gitops-promotion init`)"))
+        return _result(checks)
+    checks.append(Check("config valid", True, f"{config_path.name}: {', '.join(config.env_names)}"))
+    default_branch = repo.default_branch(config.default_branch) if repo else (config.default_branch or "main")
+    markers = _markers_by_env(root, config, default_branch)
+    groups = sorted(set(config.groups) | {group for group, _app, _env in markers})
+    checks.append(Check("image markers found", bool(markers), f"groups: {', '.join(groups) or 'none'}",
+                        fix=_MARKER_FIX))
+    checks.append(_env_dirs_check(root, config, groups, default_branch, repo))
+    checks.append(_markers_check(config, markers, default_branch))
+    checks.extend(_env_branch_checks(config, repo))
+    checks.extend(_workflow_checks(root))
+    if provider_factory is not None:
+        branches = [default_branch, *(e.branch for e in config.environments if e.branch)]
+        checks.extend(_forge_checks(provider_factory, sorted(set(branches)), required_check))
+    return _result(checks)
+
+
+def _markers_by_env(root: Path, config: Config, default_branch: str) -> set[tuple[str, str, str]]:
+    """(group, app, env) for every marker under an environment's directory on the checked-out tree."""
+    from gitops_promotion.manifests import scan_markers  # noqa: PLC0415 - the scan loads YAML parsing
+
+    found: set[tuple[str, str, str]] = set()
+    envs = [e.name for e in config.environments if not e.branch]
+    markers: list[Marker] = scan_markers([root], repo_root=root)
+    for marker in markers:
+        rel = _relative(marker.path, root)
+        for env in envs:
+            prefix = config.location(env, marker.namespace, default_branch).path
+            if rel == prefix or rel.startswith(prefix + "/"):
+                found.add((marker.namespace, marker.name, env))
+    return found
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _env_dirs_check(
+    root: Path, config: Config, groups: Iterable[str], default_branch: str, repo: GitRepo | None
+) -> Check:
+    missing: list[str] = []
+    for group in groups:
+        for env in config.environments:
+            location = config.location(env.name, group, default_branch)
+            if env.branch is None:
+                present = (root / location.path).is_dir()
+            else:
+                present = repo is None or _dir_on_branch(repo, location.branch, location.path)
+            if not present:
+                missing.append(location.path if env.branch is None else f"{location.branch}:{location.path}")
+    detail = f"missing: {', '.join(missing)}" if missing else "every group has every environment"
+    first = missing[0].split(":")[-1] if missing else ""
+    return Check("environment directories", not missing, detail,
+                 fix=f"create them with the group's manifests (e.g. mkdir -p {first})" if missing else "")
+
+
+def _dir_on_branch(repo: GitRepo, branch: str, path: str) -> bool:
+    ref = repo.remote_ref(branch)
+    if repo.rev(ref) is None:
+        return False
+    return bool(repo.git("ls-tree", "-d", "--name-only", ref, "--", path, check=False).strip())
+
+
+def _markers_check(config: Config, markers: set[tuple[str, str, str]], default_branch: str) -> Check:
+    envs = [e.name for e in config.environments if not e.branch]
+    apps = sorted({(group, app) for group, app, _env in markers})
+    missing = [
+        f"{group}:{app} in {config.location(env, group, default_branch).path}"
+        for group, app in apps
+        for env in envs
+        if (group, app, env) not in markers
+    ]
+    detail = f"missing: {'; '.join(missing)}" if missing else f"{len(apps)} app(s) marked everywhere"
+    fix = "add the app's manifests and marker there, or its promotions stop there" if missing else ""
+    return Check("every app has a marker in every environment", not missing, detail, fix=fix)
+
+
+def _env_branch_checks(config: Config, repo: GitRepo | None) -> list[Check]:
+    checks = []
+    for env in config.environments:
+        if env.branch is None:
+            continue
+        try:
+            exists = repo.remote_branch_exists(env.branch) if repo is not None else False
+            detail = f"{env.name} deploys from {env.branch}"
+        except PromotionError as error:
+            exists, detail = False, error.message
+        fix = f"create it from the default branch: git push origin HEAD:refs/heads/{env.branch}"
+        checks.append(Check(f"environment branch {env.branch} exists", exists, detail, fix=fix))
+    return checks
+
+
+def _workflow_checks(root: Path) -> list[Check]:
+    files = [p for d in _WORKFLOW_DIRS if (root / d).is_dir() for p in sorted((root / d).rglob("*.y*ml"))]
+    using = [p for p in files if "gitops-promotion" in p.read_text(encoding="utf-8", errors="replace")]
+    if not using:
+        fix = "write them with `gitops-promotion init` (or copy examples/workflows/)"
+        return [Check("CI pipelines run gitops-promotion", False, "no workflow or pipeline mentions it",
+                      fix=fix, blocking=False)]
+    unpinned = [_relative(p, root) for p in using if ACTION_PLACEHOLDER in p.read_text(encoding="utf-8")]
+    return [Check("workflows pin the gitops-promotion action", not unpinned,
+                  f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
+                  fix="replace the placeholder with OWNER/REPO@<release commit SHA>")]
+
+
+def _forge_checks(factory: Callable[[], object], branches: list[str], required_check: str) -> list[Check]:
+    try:
+        provider = factory()
+    except PromotionError as error:
+        fix = "pass --provider and --token (or --skip-forge)"
+        return [Check("forge reachable", False, error.message, fix=fix)]
+    settings_checks: Any = getattr(provider, "settings_checks", None)
+    if settings_checks is None:
+        name = getattr(provider, "name", type(provider).__name__)
+        return [Check("forge settings", True, f"provider {name} has no settings to check", blocking=False)]
+    try:
+        result: list[Check] = settings_checks(base_branches=branches, required_check=required_check)
+    except PromotionError as error:
+        return [Check("forge settings readable", False, error.message,
+                      fix="give the token read access to the repository settings (or --skip-forge)")]
+    return result
+
+
+def _result(checks: list[Check]) -> Result:
+    lines: list[str] = []
+    for check in checks:
+        mark = "ok" if check.ok else ("FAIL" if check.blocking else "warn")
+        lines.append(f"[{mark:>4}] {check.name}" + (f": {check.detail}" if check.detail else ""))
+        if not check.ok and check.fix:
+            lines.append(f"       fix: {check.fix}")
+    blocking = [c for c in checks if not c.ok and c.blocking]
+    warnings = [c for c in checks if not c.ok and not c.blocking]
+    if blocking:
+        message = f"doctor: {len(blocking)} problem(s) block promotions ({len(warnings)} warning(s))"
+    else:
+        message = f"doctor: ready to promote ({len(checks)} checks, {len(warnings)} warning(s))"
+    summary = "\n".join(["| check | result | detail | fix |", "|---|---|---|---|"] + [
+        f"| {_cell(c.name)} | {'✅' if c.ok else ('❌' if c.blocking else '⚠️')} | {_cell(c.detail)} | "
+        f"{_cell(c.fix if not c.ok else '')} |" for c in checks])
+    return Result(outcome="done", message=message, lines=tuple(lines), summary_md=summary,
+                  data={"checks": [dataclasses.asdict(c) for c in checks]}, exit_code=1 if blocking else 0)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

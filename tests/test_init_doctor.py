@@ -1,0 +1,235 @@
+"""`init` on generated GitOps repositories and `doctor` passing and failing, through the CLI and directly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gitops_promotion.cli import main
+from gitops_promotion.commands.doctor import doctor
+from gitops_promotion.commands.init import ACTION_PLACEHOLDER, TARGETS, infer_layout, init, order_envs
+from gitops_promotion.config import load_config
+from gitops_promotion.errors import ProviderError, UsageError
+from gitops_promotion.gitrepo import GitRepo
+from gitops_promotion.providers.base import Check
+from tests.conftest import git
+from tests.forge.fixtures import FakeFactory, clone, github_fake_factory, github_schemas, seed_bare_repo
+
+__all__ = ["github_fake_factory", "github_schemas"]  # fixtures, imported so pytest finds them here
+
+PIN = "acme/gitops-promotion@" + "a" * 40
+MARKED = 'image: registry.test/{group}/{app}:1.0.0 # {{"$imagepolicy": "{group}:{app}"}}\n'
+
+
+def make_layout(root: Path, groups: dict[str, dict[str, list[str]]]) -> Path:
+    """groups -> env -> apps, each app a marked manifest at <group>/<env>/<app>.yaml."""
+    for group, envs in groups.items():
+        for env, apps in envs.items():
+            folder = root / group / env
+            folder.mkdir(parents=True, exist_ok=True)
+            for app in apps:
+                (folder / f"{app}.yaml").write_text(MARKED.format(group=group, app=app))
+    return root
+
+
+# -- layout inference ----------------------------------------------------------------------------------------
+def test_infer_groups_and_envs_in_promotion_order(tmp_path: Path) -> None:
+    make_layout(tmp_path, {
+        "apps": {"prod": ["web"], "dev": ["web"], "qa": ["web"], "base": []},
+        "platform": {"dev": ["ingress"], "qa": ["ingress"], "prod": ["ingress"]},
+    })
+    for ignored in ("docs/guide", ".github/workflows", "scripts/ci"):
+        (tmp_path / ignored).mkdir(parents=True)
+    layout = infer_layout(tmp_path)
+    assert layout.groups == ("apps", "platform")
+    assert layout.envs == ("dev", "qa", "prod")  # "base" is under one group only: not an environment
+
+
+def test_unknown_env_names_shared_by_groups_sort_after_known_ones() -> None:
+    assert order_envs({"zeta", "prod", "alpha", "dev"}) == ("dev", "prod", "alpha", "zeta")
+
+
+def test_a_single_group_makes_all_its_subdirectories_envs(tmp_path: Path) -> None:
+    make_layout(tmp_path, {"apps": {"blue": ["a"], "green": ["a"]}})
+    assert infer_layout(tmp_path).envs == ("blue", "green")
+
+
+# -- init ----------------------------------------------------------------------------------------------------
+def test_init_writes_a_valid_config_and_the_workflows(tmp_path: Path) -> None:
+    make_layout(tmp_path, {"apps": {"dev": ["web"], "staging": ["web"], "production": ["web"]}})
+    result = init(tmp_path, action_ref=PIN, default_branch="trunk")
+    config = load_config(tmp_path / "gitops-promotion.yaml")
+    assert config.env_names == ["dev", "staging", "production"]
+    assert [e.auto for e in config.environments] == [True, True, False]
+    for destination in TARGETS["github"].values():
+        text = (tmp_path / destination).read_text()
+        assert ACTION_PLACEHOLDER not in text
+    promote = (tmp_path / ".github/workflows/gitops-promotion-promote.yml").read_text()
+    assert "branches: [trunk]" in promote and f"uses: {PIN}\n" in promote
+    assert result.exit_code == 0 and "wrote .github/workflows/gitops-promotion-status.yml" in result.lines
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    make_layout(tmp_path, {"apps": {"dev": ["web"], "prod": ["web"]}})
+    workflow = tmp_path / ".github/workflows/gitops-promotion-new.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("mine\n")
+    with pytest.raises(UsageError, match=r"gitops-promotion-new\.yml: already there; nothing written"):
+        init(tmp_path)
+    assert workflow.read_text() == "mine\n"
+    assert not (tmp_path / "gitops-promotion.yaml").exists()  # all or nothing
+    result = init(tmp_path, force=True)
+    assert "overwrote .github/workflows/gitops-promotion-new.yml" in result.lines
+    assert workflow.read_text() != "mine\n"
+
+
+def test_init_for_azure_and_explicit_envs(tmp_path: Path) -> None:
+    init(tmp_path, platform="azure", envs=("dev", "prod"), version="9.9.9")
+    assert load_config(tmp_path / "gitops-promotion.yaml").env_names == ["dev", "prod"]
+    steps = (tmp_path / "azure-pipelines/templates/gitops-promotion.yml").read_text()
+    assert "default: gitops-promotion==9.9.9" in steps
+    assert (tmp_path / "azure-pipelines/gitops-promotion-status.yml").exists()
+    assert not (tmp_path / ".github").exists()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({}, "found no <group>/<env>/ directories"),
+    ({"envs": ("Dev",)}, "--env 'Dev' must be a DNS label"),
+    ({"envs": ("dev",), "action_ref": "acme/gitops-promotion@v1"}, "pinned by SHA"),
+])
+def test_init_refuses_bad_input(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        init(tmp_path, **kwargs)  # type: ignore[arg-type]
+
+
+def test_init_cli_detects_azure_from_the_remote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_layout(tmp_path / "gitops", {"apps": {"dev": ["web"], "prod": ["web"]}})
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "remote", "add", "origin", "https://dev.azure.com/acme/platform/_git/gitops")
+    code = main(["init", "--sourcedir", str(repo), "--default-branch", "main", "--output", "json"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["result"] == "changed"
+    assert "azure-pipelines/gitops-promotion-new.yml" in data["files"]
+    assert main(["init", "--sourcedir", str(repo), "--default-branch", "main"]) == 2  # exists: refused
+
+
+# -- doctor --------------------------------------------------------------------------------------------------
+def _names(result_lines: tuple[str, ...]) -> str:
+    return "\n".join(result_lines)
+
+
+def test_doctor_passes_on_a_repo_init_wrote(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+    init(work, action_ref=PIN, force=True)
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work))
+    assert result.exit_code == 0, _names(result.lines)
+    assert result.message.startswith("doctor: ready to promote")
+    assert all(line.startswith("[  ok]") for line in result.lines)
+
+
+def test_doctor_fails_with_fixes(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+    init(work, force=True)  # the placeholder action reference stays
+    (work / "apps" / "prod" / "podinfo.yaml").write_text("image: registry.test/podinfo:1.0\n")
+    (work / "platform" / "dev").mkdir(parents=True)
+    (work / "platform" / "dev" / "ingress.yaml").write_text(MARKED.format(group="platform", app="ingress"))
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work))
+    text = _names(result.lines)
+    assert result.exit_code == 1
+    assert "[FAIL] environment directories: missing: platform/qa, platform/prod" in text
+    assert "[FAIL] every app has a marker in every environment: missing: apps:podinfo in apps/prod; " in text
+    assert "[FAIL] workflows pin the gitops-promotion action: placeholder reference in" in text
+    assert text.count("       fix: ") == 3
+    assert result.data["checks"][0] == {"name": "config valid", "ok": True, "blocking": True,
+                                        "detail": "gitops-promotion.yaml: dev, qa, prod", "fix": ""}
+
+
+def test_doctor_reports_an_invalid_config_as_a_check(tmp_path: Path) -> None:
+    (tmp_path / "gitops-promotion.yaml").write_text("environments: []\n")
+    result = doctor(tmp_path, config_path=tmp_path / "gitops-promotion.yaml")
+    assert result.exit_code == 1
+    assert result.lines[0].startswith("[FAIL] config valid: ")
+    assert "environments" in result.lines[0]
+
+
+def test_doctor_checks_environment_branches(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+    config = work / "gitops-promotion.yaml"
+    text = config.read_text()
+    config.write_text(text.replace("  - name: prod\n", "  - name: prod\n    branch: env/prod\n"))
+    result = doctor(work, config_path=config, repo=GitRepo(work))
+    text = _names(result.lines)
+    assert "[FAIL] environment branch env/prod exists: prod deploys from env/prod" in text
+    assert "fix: create it from the default branch: git push origin HEAD:refs/heads/env/prod" in text
+    git(work, "push", "-q", "origin", "HEAD:refs/heads/env/prod")
+    git(work, "fetch", "-q", "origin")
+    result = doctor(work, config_path=config, repo=GitRepo(work))
+    assert "[  ok] environment branch env/prod exists" in _names(result.lines)
+    assert "env/prod:apps" not in _names(result.lines)  # the group's directory is on that branch
+
+
+class StubForge:
+    name = "stub"
+
+    def __init__(self, checks: list[Check]) -> None:
+        self.checks = checks
+        self.asked: list[tuple[list[str], str]] = []
+
+    def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:
+        self.asked.append((base_branches, required_check))
+        return self.checks
+
+
+def test_doctor_includes_the_forge_checks(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+    init(work, action_ref=PIN, force=True)
+    forge = StubForge([Check("auto-merge allowed", False, "acme/gitops", fix="enable auto-merge"),
+                       Check("can read protection", False, "403", blocking=False)])
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work),
+                    provider_factory=lambda: forge)
+    assert forge.asked == [(["main"], "gitops-promotion status")]
+    assert result.exit_code == 1
+    assert "[FAIL] auto-merge allowed: acme/gitops" in result.lines
+    assert "[warn] can read protection: 403" in result.lines
+    forge.checks = [Check("can read protection", False, "403", blocking=False)]
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work),
+                    provider_factory=lambda: forge)
+    assert result.exit_code == 0 and "1 warning(s)" in result.message
+
+
+def test_doctor_reports_an_unreachable_forge(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+
+    def broken() -> object:
+        raise ProviderError("GitHub answered 401 Bad credentials")
+
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", provider_factory=broken)
+    assert "[FAIL] forge reachable: GitHub answered 401 Bad credentials" in result.lines
+
+
+def test_doctor_cli_against_the_fake_github(
+    tmp_path: Path, github_fake_factory: FakeFactory, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = {"gitops-promotion.yaml": "environments:\n  - name: dev\n    auto: true\n  - name: prod\n"}
+    for env in ("dev", "prod"):
+        files[f"apps/{env}/web.yaml"] = MARKED.format(group="apps", app="web")
+    bare = seed_bare_repo(tmp_path, files)
+    work = clone(bare, tmp_path / "work")
+    init(work, action_ref=PIN, force=True)
+    fake = github_fake_factory(bare)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/gitops")
+    monkeypatch.setenv("GITHUB_API_URL", fake.api_url)
+    argv = ["doctor", "--sourcedir", str(work), "--provider", "github", "--token", fake.token]
+    assert main(argv) == 1  # main is not protected yet
+    out = capsys.readouterr().out
+    assert "[FAIL] branch protection on main requires 'gitops-promotion status': main is not protected" in out
+    assert "fix: protect main with a required status check named 'gitops-promotion status'" in out
+    assert fake.token not in out
+    fake.protect("main", "gitops-promotion status")
+    assert main(argv) == 0, capsys.readouterr().out
+    assert "[  ok] auto-merge allowed" in capsys.readouterr().out
+    assert main([*argv[:3], "--skip-forge"]) == 0
