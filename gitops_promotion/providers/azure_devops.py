@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitops_promotion.errors import ProviderError, UsageError
-from gitops_promotion.providers.azure_http import ApiError, connect_git, sdk_call
+from gitops_promotion.providers.azure_http import ApiError, connect, prepared, sdk_call
 from gitops_promotion.providers.azure_remote import AzureRepo, resolve_repo
 from gitops_promotion.providers.base import (
     AutoMergeOutcome,
@@ -81,7 +81,7 @@ def _ref(branch: str) -> str:
 
 def _branch(ref: str | None) -> str:
     ref = ref or ""
-    return ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else ref
+    return ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
 
 
 def _commit(ref: Any) -> str | None:
@@ -124,13 +124,29 @@ class AzureDevOpsProvider:
     def __repr__(self) -> str:
         return f"AzureDevOpsProvider({self.repo!r})"
 
+    # SDK clients, built on first use; public only for azure_doctor (SDK objects stay in this package).
     @cached_property
-    def _git(self) -> Any:
-        return connect_git(self.repo.base_url, self._token, bearer=self._bearer, cache_dir=self._cache_dir,
-                           sleep=self._sleep)
+    def _connection(self) -> Any:
+        return connect(self.repo.base_url, self._token, bearer=self._bearer, cache_dir=self._cache_dir)
 
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
+    @cached_property
+    def git_client(self) -> Any:
+        return prepared(self._connection.clients_v7_1.get_git_client, self._token, self._sleep)
+
+    @cached_property
+    def security_client(self) -> Any:
+        return prepared(self._connection.clients_v7_1.get_security_client, self._token, self._sleep)
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one SDK call; failures become ApiError naming ``what``, with the token masked."""
         return sdk_call(what, fn, self._token)
+
+    def repository(self) -> Any:
+        """The SDK's GitRepository (ids of the repository and its project)."""
+        return self.call(
+            f"reading repository {self.repo.repo}",
+            lambda: self.git_client.get_repository(self.repo.repo, project=self.repo.project),
+        )
 
     # -- git -------------------------------------------------------------------------------------------
     def git_auth_header(self) -> str | None:
@@ -168,15 +184,15 @@ class AzureDevOpsProvider:
         return self._to_pr(raw)
 
     def _raw_pr(self, number: int) -> Any:
-        return self._call(
+        return self.call(
             f"reading pull request {number}",
-            lambda: self._git.get_pull_request_by_id(number, project=self.repo.project),
+            lambda: self.git_client.get_pull_request_by_id(number, project=self.repo.project),
         )
 
     def _search(self, criteria: Any, *, top: int, skip: int = 0) -> list[Any]:
-        found: list[Any] = self._call(
+        found: list[Any] = self.call(
             "searching pull requests",
-            lambda: self._git.get_pull_requests(
+            lambda: self.git_client.get_pull_requests(
                 self.repo.repo, criteria, project=self.repo.project, top=top, skip=skip or None
             ),
         )
@@ -185,19 +201,22 @@ class AzureDevOpsProvider:
     def find_open_pr(self, head: str, base: str) -> PullRequest | None:
         from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria  # noqa: PLC0415 - lazy SDK
 
-        criteria = GitPullRequestSearchCriteria(source_ref_name=_ref(head), target_ref_name=_ref(base),
-                                                status="active")
+        criteria = GitPullRequestSearchCriteria(
+            source_ref_name=_ref(head), target_ref_name=_ref(base), status="active"
+        )
         found = self._search(criteria, top=1)
         return self._full(found[0]) if found else None
 
     def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
         from azure.devops.v7_1.git.models import GitPullRequest  # noqa: PLC0415 - lazy SDK
 
-        new = GitPullRequest(source_ref_name=_ref(head), target_ref_name=_ref(base), title=title, description=body)
+        new = GitPullRequest(
+            source_ref_name=_ref(head), target_ref_name=_ref(base), title=title, description=body
+        )
         try:
-            created = self._call(
+            created = self.call(
                 f"creating the pull request from {head} into {base}",
-                lambda: self._git.create_pull_request(new, self.repo.repo, project=self.repo.project),
+                lambda: self.git_client.create_pull_request(new, self.repo.repo, project=self.repo.project),
             )
         except ApiError as exc:
             if exc.code != PR_EXISTS:
@@ -216,9 +235,11 @@ class AzureDevOpsProvider:
             return pr
         change = GitPullRequest(title=title, description=body)
         try:
-            updated = self._call(
+            updated = self.call(
                 f"updating pull request {pr.number}",
-                lambda: self._git.update_pull_request(change, self.repo.repo, pr.number, project=self.repo.project),
+                lambda: self.git_client.update_pull_request(
+                    change, self.repo.repo, pr.number, project=self.repo.project
+                ),
             )
         except ApiError as exc:
             if exc.code != PR_NOT_EDITABLE:
@@ -245,8 +266,12 @@ class AzureDevOpsProvider:
         options = raw.completion_options
         if enabled:
             strategy = _STRATEGY[merge_method]
-            if (_auto_complete_set(raw) and options is not None and options.merge_strategy == strategy
-                    and bool(options.delete_source_branch) == delete_branch):
+            if (
+                _auto_complete_set(raw)
+                and options is not None
+                and options.merge_strategy == strategy
+                and bool(options.delete_source_branch) == delete_branch
+            ):
                 return "unchanged"
             change = GitPullRequest(
                 auto_complete_set_by=IdentityRef(id=raw.created_by.id),
@@ -259,9 +284,11 @@ class AzureDevOpsProvider:
         else:
             change = GitPullRequest(auto_complete_set_by=IdentityRef(id=NO_IDENTITY))
         try:
-            updated = self._call(
+            updated = self.call(
                 f"{'setting' if enabled else 'clearing'} auto-complete on pull request {pr.number}",
-                lambda: self._git.update_pull_request(change, self.repo.repo, pr.number, project=self.repo.project),
+                lambda: self.git_client.update_pull_request(
+                    change, self.repo.repo, pr.number, project=self.repo.project
+                ),
             )
         except ApiError as exc:
             if exc.code != PR_NOT_EDITABLE:
@@ -280,9 +307,9 @@ class AzureDevOpsProvider:
         )
 
         query = GitPullRequestQuery(queries=[GitPullRequestQueryInput(type="lastMergeCommit", items=[sha])])
-        answer = self._call(
+        answer = self.call(
             f"looking up the pull request that made commit {sha[:12]}",
-            lambda: self._git.get_pull_request_query(query, self.repo.repo, project=self.repo.project),
+            lambda: self.git_client.get_pull_request_query(query, self.repo.repo, project=self.repo.project),
         )
         for result in answer.results or []:
             for raw in (result or {}).get(sha, []):
@@ -299,7 +326,9 @@ class AzureDevOpsProvider:
         skip = 0
         while True:
             page = self._search(criteria, top=_PAGE, skip=skip)
-            found.extend(self._full(raw) for raw in page if _branch(raw.source_ref_name).startswith(head_prefix))
+            found.extend(
+                self._full(raw) for raw in page if _branch(raw.source_ref_name).startswith(head_prefix)
+            )
             if len(page) < _PAGE:
                 return found
             skip += _PAGE
@@ -307,9 +336,9 @@ class AzureDevOpsProvider:
     # -- statuses --------------------------------------------------------------------------------------
     def commit_statuses(self, sha: str) -> list[CommitStatus]:
         """Flux's statuses on ``sha`` (genre ``fluxcd`` or ``fluxcd:<summary>``), newest first."""
-        raw_statuses = self._call(
+        raw_statuses = self.call(
             f"reading statuses of commit {sha[:12]}",
-            lambda: self._git.get_statuses(sha, self.repo.repo, project=self.repo.project),
+            lambda: self.git_client.get_statuses(sha, self.repo.repo, project=self.repo.project),
         )
         statuses: list[CommitStatus] = []
         for raw in raw_statuses or []:
@@ -340,10 +369,11 @@ class AzureDevOpsProvider:
             description=description[:1000],
             target_url=self._build_url,
         )
-        self._call(
+        self.call(
             f"posting the gate status on pull request {pr.number}",
-            lambda: self._git.create_pull_request_status(status, self.repo.repo, pr.number,
-                                                         project=self.repo.project),
+            lambda: self.git_client.create_pull_request_status(
+                status, self.repo.repo, pr.number, project=self.repo.project
+            ),
         )
 
     # -- doctor ----------------------------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """The SDK connection for the Azure DevOps adapter: client set-up, our own retry, and error translation.
 
-The SDK retries only GET, PUT and DELETE (through urllib3, sleeping for real); PR creation, updates and the PR
-query are POST/PATCH (DESIGN 8). So the SDK's retry is switched off and one loop here retries every method on
-429 and 5xx, honouring Retry-After, with an injectable sleep. Every write we send is safe to repeat: a repeated
-PR creation answers TF401179, which the adapter resolves by looking the PR up.
+The SDK retries only GET, PUT and DELETE (through urllib3, sleeping for real); PR creation, updates and
+the PR query are POST/PATCH (DESIGN 8). So the SDK's retry is switched off and one loop here retries every
+method on 429 and 5xx, honouring Retry-After, with an injectable sleep. Every write we send is safe to
+repeat: a repeated PR creation answers TF401179, which the adapter resolves by looking the PR up.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from gitops_promotion.errors import ProviderError
@@ -59,34 +60,37 @@ def _point_cache(cache_dir: str | None) -> None:
     """Honour AZURE_DEVOPS_CACHE_DIR from our settings: the SDK reads it only once, when first imported."""
     if not cache_dir:
         return
-    import os  # noqa: PLC0415
-
     from azure.devops import _file_cache  # noqa: PLC0415 - the SDK has no public setting for this
 
-    os.makedirs(cache_dir, exist_ok=True)
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
     for cache, name in ((_file_cache.OPTIONS_CACHE, "options"), (_file_cache.RESOURCE_CACHE, "resources")):
-        target = os.path.join(cache_dir, f"{name}.json")
+        target = str(Path(cache_dir) / f"{name}.json")
         if cache.file_name != target:
             cache.file_name = target
             cache.initial_load_occurred = False
 
 
-def connect_git(base_url: str, token: str, *, bearer: bool, cache_dir: str | None,
-                sleep: Callable[[float], None]) -> Any:
-    """A v7.1 Git client for the organisation/collection at ``base_url``, retrying through ``sleep``."""
+def connect(base_url: str, token: str, *, bearer: bool, cache_dir: str | None) -> Any:
+    """An SDK connection to the organisation/collection at ``base_url`` (no request is made yet)."""
     from azure.devops.connection import Connection  # noqa: PLC0415 - lazy: keeps CLI start-up fast
     from msrest.authentication import BasicAuthentication, BasicTokenAuthentication  # noqa: PLC0415
-    from urllib3.util.retry import Retry  # noqa: PLC0415
 
     _point_cache(cache_dir)
     creds = BasicTokenAuthentication({"access_token": token}) if bearer else BasicAuthentication("", token)
-    connection = Connection(base_url=base_url, creds=creds, user_agent="gitops-promotion")
-    git = sdk_call("connecting", connection.clients_v7_1.get_git_client, token)
-    git.config.retry_policy.policy = Retry(
-        total=0, status_forcelist=(), respect_retry_after_header=False, raise_on_status=False
-    )
-    git._client.send = retrying(git._client.send, sleep)  # noqa: SLF001 - the one hook msrest offers
-    return git
+    return Connection(base_url=base_url, creds=creds, user_agent="gitops-promotion")
+
+
+def prepared(factory: Callable[[], Any], token: str, sleep: Callable[[float], None]) -> Any:
+    """The SDK client ``factory`` returns (this may read resource areas), retrying through ``sleep``."""
+    client = sdk_call("connecting", factory, token)
+    # Switch urllib3's retry off in place: msrest has already handed this very object to its session.
+    policy = client.config.retry_policy.policy
+    policy.total = policy.connect = policy.read = 0
+    policy.status_forcelist = frozenset()
+    policy.respect_retry_after_header = False
+    policy.raise_on_status = False
+    client._client.send = retrying(client._client.send, sleep)
+    return client
 
 
 def _one_line(text: str, token: str) -> str:

@@ -13,7 +13,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from gitops_promotion.errors import UsageError
 
-# git@ssh.dev.azure.com:v3/org/project/repo, ssh://git@ssh.dev.azure.com/v3/..., org@vs-ssh.visualstudio.com:v3/...
+# git@ssh.dev.azure.com:v3/org/project/repo, ssh://git@ssh.dev.azure.com/v3/...,
+# org@vs-ssh.visualstudio.com:v3/org/project/repo
 _SSH = re.compile(
     r"^(?:ssh://)?[^@/]+@(?P<host>(?:ssh\.dev\.azure\.com|[^:/]*vs-ssh\.visualstudio\.com))(?::\d+)?[:/]"
     r"v3/(?P<org>[^/]+)/(?P<project>[^/]+)/(?P<repo>[^/]+?)/?$"
@@ -22,7 +23,7 @@ _SSH = re.compile(
 
 @dataclass(frozen=True)
 class AzureRepo:
-    """A repository: ``base_url`` is the organisation (cloud) or collection (server) URL the API lives under."""
+    """A repository; ``base_url`` is the organisation (cloud) or collection (server) URL of the API."""
 
     base_url: str
     project: str
@@ -51,8 +52,26 @@ def _parse_ssh(remote: str) -> _Parsed | None:
         return None
     org = unquote(match["org"])
     host = match["host"]
-    base = f"https://dev.azure.com/{quote(org)}" if host == "ssh.dev.azure.com" else f"https://{org}.visualstudio.com"
+    base = (
+        f"https://dev.azure.com/{quote(org)}"
+        if host == "ssh.dev.azure.com"
+        else f"https://{org}.visualstudio.com"
+    )
     return _Parsed(base, unquote(match["project"]), unquote(_strip_git(match["repo"])))
+
+
+def _split_base(origin: str, host: str, segments: list[str]) -> tuple[str | None, list[str]]:
+    """(base URL, path segments left before ``/_git/``) by host: cloud organisations, then collections."""
+    if host == "dev.azure.com":
+        return (f"{origin}/{segments[0]}", segments[1:]) if segments else (None, [])
+    if host.endswith(".visualstudio.com"):
+        collection = [s for s in segments if s.lower() == "defaultcollection"]
+        rest = [s for s in segments if s.lower() != "defaultcollection"]
+        return origin + ("/" + collection[0] if collection else ""), rest
+    # Azure DevOps Server: https://host/tfs/Collection/Project/_git/Repo; the last segment is the project.
+    if len(segments) < 2:
+        return None, segments
+    return origin + "/" + "/".join(segments[:-1]), segments[-1:]
 
 
 def _parse_https(remote: str, api_url: str | None) -> _Parsed | None:
@@ -63,28 +82,14 @@ def _parse_https(remote: str, api_url: str | None) -> _Parsed | None:
     repo = unquote(_strip_git(after.strip("/").split("/")[0]))
     segments = [s for s in before.split("/") if s]
     host = parts.hostname or ""
-    origin = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
-    if api_url:
-        # The collection path is known: what follows it before /_git/ is the project (or nothing).
-        prefix = [s for s in urlsplit(api_url).path.split("/") if s]
-        if segments[: len(prefix)] == prefix:
-            rest = segments[len(prefix):]
-            return _Parsed(None, unquote(rest[0]) if rest else repo, repo)
-    if host == "dev.azure.com":
-        if not segments:
-            return None
-        org, rest = segments[0], segments[1:]
-        # dev.azure.com/org/_git/repo: a project whose default repository shares its name.
-        return _Parsed(f"{origin}/{org}", unquote(rest[0]) if rest else repo, repo)
-    if host.endswith(".visualstudio.com"):
-        collection = [s for s in segments if s.lower() == "defaultcollection"]
-        rest = [s for s in segments if s.lower() != "defaultcollection"]
-        base = origin + ("/" + collection[0] if collection else "")
-        return _Parsed(base, unquote(rest[0]) if rest else repo, repo)
-    # Azure DevOps Server: https://host/tfs/Collection/Project/_git/Repo; the last segment is the project.
-    if len(segments) < 2:
-        return _Parsed(None, unquote(segments[0]) if segments else None, repo)
-    return _Parsed(origin + "/" + "/".join(segments[:-1]), unquote(segments[-1]), repo)
+    prefix = [s for s in urlsplit(api_url or "").path.split("/") if s]
+    if api_url and segments[: len(prefix)] == prefix:
+        # The collection path is known: what follows it before /_git/ is the project.
+        base, rest = None, segments[len(prefix) :]
+    else:
+        base, rest = _split_base(f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}", host, segments)
+    # .../org/_git/repo: a project whose default repository shares the project's name.
+    return _Parsed(base, unquote(rest[0]) if rest else repo, repo)
 
 
 def parse_remote(remote: str, api_url: str | None = None) -> _Parsed:
@@ -94,7 +99,7 @@ def parse_remote(remote: str, api_url: str | None = None) -> _Parsed:
 
 
 def resolve_repo(remote_url: str, environ: Mapping[str, str], api_url: str | None = None) -> AzureRepo:
-    """The repository to talk to: ``api_url`` wins for the base URL, then the remote, then pipeline variables."""
+    """The repository to talk to: ``api_url`` wins for the base URL, then the remote, then pipeline vars."""
     remote = remote_url
     if "/_git/" not in remote and "azure.com" not in remote and "visualstudio.com" not in remote:
         remote = environ.get("BUILD_REPOSITORY_URI", remote)
@@ -103,8 +108,15 @@ def resolve_repo(remote_url: str, environ: Mapping[str, str], api_url: str | Non
     project = parsed.project or environ.get("SYSTEM_TEAMPROJECT")
     repo = parsed.repo or environ.get("BUILD_REPOSITORY_NAME")
     if not (base and project and repo):
-        missing = [what for what, value in (("organisation URL (--api-url)", base), ("project", project),
-                                             ("repository", repo)) if not value]
+        missing = [
+            what
+            for what, value in (
+                ("organisation URL (--api-url)", base),
+                ("project", project),
+                ("repository", repo),
+            )
+            if not value
+        ]
         msg = (
             f"cannot tell the Azure DevOps {', '.join(missing)} from remote {_safe(remote)!r}; use an "
             "https://dev.azure.com/<org>/<project>/_git/<repo> remote or set SYSTEM_COLLECTIONURI, "

@@ -1,0 +1,468 @@
+"""A fake Azure DevOps served in-process over HTTP, backed by a real bare git repository.
+
+It answers what the ``azure-devops`` SDK asks (OPTIONS ``_apis`` for resource locations, ResourceAreas) and
+the Git endpoints the adapter uses. Every request is checked (see azure_schema): route and api-version
+against the SDK's own route table, body against the SDK's models and the official Swagger description. A
+violation is answered 400 and recorded; the ``azure_forge`` fixture fails the test on any recorded violation.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.forge.azure_schema import check_model, sdk_routes, swagger
+from tests.forge.azure_state import AzureApiError, AzureState, FakePR
+
+GIT_AREA = "4e080c62-fa21-4fbc-8fef-2a10a2b38049"
+IDENTITY = {
+    "id": "8c5e5f1a-3a4b-4c2d-9e7f-0123456789ab",
+    "displayName": "Project Build Service",
+    "uniqueName": "build@example.invalid",
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """An API resource location as OPTIONS ``_apis`` lists it (route templates as the service publishes)."""
+
+    id: str
+    area: str
+    resource: str
+    template: str
+    version: int = 1  # the resource version: the SDK asks ``7.1-preview.<n>`` and negotiates down to this
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "area": self.area,
+            "resourceName": self.resource,
+            "routeTemplate": self.template,
+            "resourceVersion": self.version,
+            "minVersion": 1.0,
+            "maxVersion": 7.1,
+            "releasedVersion": "7.0",
+        }
+
+    def pattern(self) -> re.Pattern[str]:
+        parts = []
+        for segment in self.template.split("/"):
+            if segment == "{area}":
+                parts.append("/" + re.escape(self.area))
+            elif segment == "{resource}":
+                parts.append("/" + re.escape(self.resource))
+            elif segment.startswith("{"):
+                # The SDK drops route segments it has no value for, wherever they are.
+                parts.append(f"(?:/(?P<{segment.strip('{}*')}>[^/]+))?")
+            else:
+                parts.append("/" + re.escape(segment))
+        return re.compile("^" + "".join(parts) + "/?$", re.IGNORECASE)
+
+
+PR_LOCATION = "9946fd70-0d40-406e-b686-b4744cbbcc37"
+PR_BY_ID = "01a46dea-7d46-4d40-bc84-319e7c260d99"
+PR_QUERY = "b3a6eebe-9cf0-49ea-b6cb-1a4c5f5007b0"
+PR_STATUSES = "b5f6bb4f-8d1e-4d79-8d11-4c9172c99c35"
+COMMIT_STATUSES = "428dd4fb-fda5-4722-af02-9313b80305da"
+REPOSITORIES = "225f7195-f9c7-4d14-ab28-a83f7ff77e1f"
+RESOURCE_AREAS = "e81700f7-3be2-46de-8624-2eb35882fcaa"
+GIT_POLICIES = "2c420070-a0a2-49cc-9639-c9f271c5ff07"
+PERMISSIONS = "dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d"
+LOCATIONS = (
+    Location(
+        PR_LOCATION,
+        "git",
+        "pullRequests",
+        "{project}/_apis/{area}/repositories/{repositoryId}/{resource}/{pullRequestId}",
+    ),
+    Location(PR_BY_ID, "git", "pullRequests", "{project}/_apis/{area}/{resource}/{pullRequestId}"),
+    Location(
+        PR_QUERY, "git", "pullRequestQuery", "{project}/_apis/{area}/repositories/{repositoryId}/{resource}"
+    ),
+    Location(
+        PR_STATUSES,
+        "git",
+        "pullRequestStatuses",
+        "{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}/statuses/{statusId}",
+    ),
+    Location(
+        COMMIT_STATUSES,
+        "git",
+        "statuses",
+        "{project}/_apis/{area}/repositories/{repositoryId}/commits/{commitId}/{resource}",
+    ),
+    Location(REPOSITORIES, "git", "repositories", "{project}/_apis/{area}/{resource}/{repositoryId}"),
+    Location(GIT_POLICIES, "git", "policyConfigurations", "{project}/_apis/{area}/policy/configurations"),
+    Location(RESOURCE_AREAS, "Location", "ResourceAreas", "_apis/{resource}/{areaId}"),
+    Location(
+        PERMISSIONS,
+        "Security",
+        "Permissions",
+        "_apis/{resource}/{securityNamespaceId}/{permissions}",
+        version=2,
+    ),
+)
+_PATTERNS = [(location, location.pattern()) for location in LOCATIONS]
+
+
+@dataclass
+class Fault:
+    """Answer matching requests with ``status`` (or just delay them) ``times`` times."""
+
+    method: str
+    path: str  # a regex searched in the request path
+    status: int = 503
+    times: int = 1
+    retry_after: str | None = None
+    delay: float = 0.0
+    hits: int = 0
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    api_version: str | None
+    body: Any
+    status: int = 0
+
+
+@dataclass
+class _Hook:
+    method: str
+    path: str
+    action: Callable[[], object]
+    done: bool = field(default=False)
+
+
+class AzureFake:
+    """One organisation (or on-premises collection), one project, one repository."""
+
+    def __init__(
+        self,
+        bare: Path,
+        *,
+        project: str = "proj",
+        repo: str = "repo",
+        token: str = "fake-pat",  # noqa: S107 - a test token for a test server
+        collection: str = "/org",
+        resource_areas: bool = True,
+    ) -> None:
+        self.token = token
+        self.collection = "/" + collection.strip("/")
+        self.resource_areas = resource_areas
+        self.state = AzureState(bare, project=project, repo=repo, identity=dict(IDENTITY))
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.faults: list[Fault] = []
+        self.hooks: list[_Hook] = []
+        self.lock = threading.RLock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.collection}"
+
+    def __enter__(self) -> AzureFake:
+        self.state.base_url = self.base_url
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # -- helpers for tests -----------------------------------------------------------------------------
+    def post_status(
+        self, sha: str, state: str, name: str, genre: str = "fluxcd", description: str = ""
+    ) -> None:
+        """Post a commit status as Flux's notification controller does."""
+        with self.lock:
+            self.state.post_commit_status(
+                sha, {"state": state, "description": description, "context": {"name": name, "genre": genre}}
+            )
+
+    def complete(self, number: int) -> str:
+        """Complete PR ``number`` now (a real merge); the new tip of its target branch."""
+        with self.lock:
+            return self.state.complete(number)
+
+    def auto_complete(self) -> list[int]:
+        """Complete every active PR with auto-complete set whose required statuses pass; their numbers."""
+        with self.lock:
+            ready = [
+                pr.id
+                for pr in self.state.prs.values()
+                if pr.status == "active" and pr.auto_complete_set_by and self.state.ready(pr)
+            ]
+            for number in ready:
+                self.state.complete(number)
+            return ready
+
+    def add_policy(
+        self, branch: str, type_id: str, settings: dict[str, Any], *, blocking: bool = True
+    ) -> None:
+        """A branch policy on ``branch`` (what `doctor` reads); completion is gated by ``require_status``."""
+        self.state.add_policy(branch, type_id, settings, blocking=blocking)
+
+    def deny(self, bits: int) -> None:
+        """Take Git repository permission bits away from the token's identity."""
+        self.state.denied |= bits
+
+    def require_status(self, genre: str, name: str) -> None:
+        """A branch policy: PRs complete only once this PR status is ``succeeded``."""
+        self.state.required.append((genre, name))
+
+    @property
+    def prs(self) -> dict[int, FakePR]:
+        return self.state.prs
+
+    def fault(
+        self,
+        method: str,
+        path: str,
+        status: int = 503,
+        *,
+        times: int = 1,
+        retry_after: str | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
+        fault = Fault(method, path, status, times, retry_after, delay)
+        self.faults.append(fault)
+        return fault
+
+    def before(self, method: str, path: str, action: Callable[[], object]) -> None:
+        """Run ``action`` once, just before the first matching request is handled (to stage races)."""
+        self.hooks.append(_Hook(method, path, action))
+
+    def calls(self, method: str | None = None, path: str = "") -> list[Recorded]:
+        return [
+            r for r in self.requests if (method is None or r.method == method) and re.search(path, r.path)
+        ]
+
+    # -- request handling ------------------------------------------------------------------------------
+    def _authorised(self, header: str | None) -> bool:
+        basic = base64.b64encode(f":{self.token}".encode()).decode()
+        return header in (f"Basic {basic}", f"Bearer {self.token}")
+
+    def _fault_for(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method == method and re.search(fault.path, path) and fault.hits < fault.times:
+                fault.hits += 1
+                return fault
+        return None
+
+    def _run_hooks(self, method: str, path: str) -> None:
+        for hook in self.hooks:
+            if not hook.done and hook.method == method and re.search(hook.path, path):
+                hook.done = True
+                hook.action()
+
+    def _validate(self, req: _Request, location: Location) -> list[str]:
+        where = f"{req.method} {req.rel}"
+        route = sdk_routes().get((req.method, location.id))
+        if route is None:
+            return [f"{where}: the SDK never calls location {location.id} with {req.method}"]
+        problems: list[str] = []
+        if req.api_version != route.version:
+            problems.append(
+                f"{where}: api-version {req.api_version!r} in Accept, SDK {route.op} sends {route.version!r}"
+            )
+        if route.body_model:
+            problems += [f"{where} (SDK model): {p}" for p in check_model(route.body_model, req.body)]
+        spec = swagger()
+        if spec is None or location.area != "git":
+            return problems
+        operation = spec.operation(req.method, "/org" + req.rel)
+        if operation is None:
+            return [*problems, f"{where}: no such operation in git-7.1.json"]
+        unknown = set(req.query) - operation.query
+        if unknown:
+            problems.append(f"{where}: query parameters {sorted(unknown)} not in git-7.1.json")
+        if operation.body_ref:
+            problems += [
+                f"{where} (git-7.1.json): {p}" for p in spec.check_body(operation.body_ref, req.body)
+            ]
+        return problems
+
+    def handle(
+        self, method: str, raw_path: str, headers: Any, raw_body: bytes
+    ) -> tuple[int, dict[str, str], Any]:
+        """Answer one request: (status, extra headers, JSON payload). The HTTP handler and tests call this."""
+        url = urlsplit(raw_path)
+        version = re.search(r"api-version=([\w.-]+)", headers.get("Accept", "") or "")
+        req = _Request(
+            method=method,
+            path=unquote(url.path),
+            query=dict(parse_qsl(url.query, keep_blank_values=True)),
+            headers=headers,
+            api_version=version.group(1) if version else None,
+            body=json.loads(raw_body) if raw_body else None,
+        )
+        record = Recorded(req.method, req.path, req.query, req.api_version, req.body)
+        with self.lock:
+            self.requests.append(record)
+            status, extra, payload = self._answer(req)
+            record.status = status
+        return status, extra, payload
+
+    def _refuse(self, req: _Request) -> tuple[int, dict[str, str], Any] | None:
+        """An injected fault, a missing credential or a path outside the collection; else None."""
+        fault = self._fault_for(req.method, req.path)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)  # a slow server, on the server's thread
+        if fault is not None and fault.status >= 400:
+            extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            return fault.status, extra, AzureApiError(fault.status, f"injected {fault.status}").body()
+        if not self._authorised(req.headers.get("Authorization")):
+            return 401, {}, None
+        if not req.path.lower().startswith(self.collection.lower() + "/"):
+            self.violations.append(f"{req.method} {req.path}: outside the collection {self.collection}")
+            return 404, {}, None
+        return None
+
+    def _answer(self, req: _Request) -> tuple[int, dict[str, str], Any]:
+        refused = self._refuse(req)
+        if refused is not None:
+            return refused
+        req.rel = req.path[len(self.collection) :]
+        if req.method == "OPTIONS" and req.rel.rstrip("/").lower() == "/_apis":
+            return 200, {}, {"count": len(LOCATIONS), "value": [loc.to_json() for loc in LOCATIONS]}
+        found = next(((loc, m) for loc, pattern in _PATTERNS if (m := pattern.match(req.rel))), None)
+        if found is None:
+            self.violations.append(f"{req.method} {req.path}: no resource location has this route")
+            return 404, {}, None
+        location, match = found
+        problems = self._validate(req, location)
+        if problems:
+            self.violations.extend(problems)
+            return 400, {}, AzureApiError(400, "; ".join(problems)[:500]).body()
+        self._run_hooks(req.method, req.path)
+        req.values = {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
+        try:
+            return 200, {}, self._dispatch(req, location.id)
+        except AzureApiError as exc:
+            return exc.status, {}, exc.body()
+
+    def _dispatch(self, req: _Request, location: str) -> Any:
+        state = self.state
+        if location == PERMISSIONS:
+            granted = int(req.values["permissions"]) & ~state.denied == int(req.values["permissions"])
+            return {"count": 1, "value": [granted]}
+        if location == RESOURCE_AREAS:
+            # Azure DevOps Server answers an empty list: the SDK then uses the collection URL for every area.
+            areas = (
+                [{"id": GIT_AREA, "name": "git", "locationUrl": self.base_url + "/"}]
+                if self.resource_areas
+                else []
+            )
+            return {"count": len(areas), "value": areas}
+        project = req.values.get("project", "")
+        if project.lower() not in (state.project["name"].lower(), state.project["id"]):
+            msg = f"TF200016: The following project does not exist: {project}."
+            raise AzureApiError(404, msg, "ProjectDoesNotExistWithNameException")
+        repo = req.values.get("repositoryId")
+        if repo is not None and not state.matches_repo(project, repo):
+            msg = (
+                f"TF401019: The Git repository with name or identifier {repo} does not exist or you do not "
+                "have permissions for the operation you are attempting."
+            )
+            raise AzureApiError(404, msg, "GitRepositoryNotFoundException")
+        handler = _GIT_API.get((location, req.method, "pullRequestId" in req.values))
+        if handler is None:
+            raise AzureApiError(404, f"the fake does not implement {req.method} on location {location}")
+        return handler(state, req)
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Any
+    api_version: str | None
+    body: Any
+    rel: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return int(self.values["pullRequestId"])
+
+
+def _search(state: AzureState, req: _Request) -> Any:
+    found = state.search(req.query)
+    return {"count": len(found), "value": [state.pr_json(pr, cut=True) for pr in found]}
+
+
+def _post_pr_status(state: AzureState, req: _Request) -> Any:
+    status = state.status(req.body)
+    state.get(req.number).statuses.append(status)
+    return status
+
+
+def _pr_statuses(state: AzureState, req: _Request) -> Any:
+    statuses = list(reversed(state.get(req.number).statuses))
+    return {"count": len(statuses), "value": statuses}
+
+
+def _commit_statuses(state: AzureState, req: _Request) -> Any:
+    found = state.commit_status_list(req.values["commitId"])
+    return {"count": len(found), "value": found}
+
+
+# (location, method, has a pullRequestId) -> the answer
+_GIT_API: dict[tuple[str, str, bool], Callable[[AzureState, _Request], Any]] = {
+    (REPOSITORIES, "GET", False): lambda state, req: state.repository(),
+    (PR_LOCATION, "GET", True): lambda state, req: state.pr_json(state.get(req.number)),
+    (PR_BY_ID, "GET", True): lambda state, req: state.pr_json(state.get(req.number)),
+    (PR_LOCATION, "PATCH", True): lambda state, req: state.pr_json(state.update(req.number, req.body)),
+    (PR_LOCATION, "POST", False): lambda state, req: state.pr_json(state.create(req.body)),
+    (PR_LOCATION, "GET", False): _search,
+    (PR_QUERY, "POST", False): lambda state, req: state.query(req.body),
+    (PR_STATUSES, "POST", True): _post_pr_status,
+    (PR_STATUSES, "GET", True): _pr_statuses,
+    (COMMIT_STATUSES, "POST", False): lambda state, req: state.post_commit_status(
+        req.values["commitId"], req.body
+    ),
+    (COMMIT_STATUSES, "GET", False): _commit_statuses,
+    (GIT_POLICIES, "GET", False): lambda state, req: state.policy_list(req.query),
+}
+
+
+def _handler_for(fake: AzureFake) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            status, extra, payload = fake.handle(self.command, self.path, self.headers, raw)
+            data = json.dumps(payload).encode() if payload is not None else b""
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        # http.server dispatches on these names.
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _serve  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the request log is ``fake.requests``."""
+
+    return Handler
