@@ -1,0 +1,202 @@
+"""The container image, tested without Docker (it cannot build here): a lint of the Dockerfile in Python
+(hadolint is not available) and the Dockerfile's own install steps replayed in a fresh venv."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gitops_promotion import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    args: str
+    line: int
+
+
+def parse(text: str) -> list[Instruction]:
+    """Dockerfile instructions with continuation lines joined and comments dropped."""
+    out: list[Instruction] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if pending and line.startswith("#"):
+            continue  # a comment inside a continued RUN
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        keyword, _, args = full.partition(" ")
+        out.append(Instruction(keyword.upper(), args.strip(), start))
+    return out
+
+
+def stages(instructions: list[Instruction]) -> list[list[Instruction]]:
+    result: list[list[Instruction]] = []
+    for ins in instructions:
+        if ins.keyword == "FROM":
+            result.append([])
+        if result:
+            result[-1].append(ins)
+    return result
+
+
+def arg_defaults(instructions: list[Instruction]) -> dict[str, str]:
+    defaults = {}
+    for ins in instructions:
+        if ins.keyword == "ARG" and "=" in ins.args:
+            name, value = ins.args.split("=", 1)
+            defaults[name] = value
+    return defaults
+
+
+INSTRUCTIONS = parse(DOCKERFILE.read_text())
+STAGES = stages(INSTRUCTIONS)
+FINAL = STAGES[-1]
+
+
+def _one(stage: list[Instruction], keyword: str) -> Instruction:
+    found = [ins for ins in stage if ins.keyword == keyword]
+    assert len(found) == 1, f"expected one {keyword} in the final stage, found {len(found)}"
+    return found[0]
+
+
+def test_base_images_are_pinned() -> None:
+    defaults = arg_defaults(INSTRUCTIONS)
+    for stage in STAGES:
+        image = stage[0].args.split()[0]
+        image = re.sub(r"\$\{(\w+)\}", lambda m: defaults[m.group(1)], image)
+        pinned_digest = re.search(r"@sha256:[0-9a-f]{64}$", image)
+        pinned_version = re.search(r":\d+\.\d+\.\d+(-[a-z0-9.-]+)?$", image)
+        assert pinned_digest or pinned_version, f"line {stage[0].line}: {image} is not pinned"
+
+
+def test_runs_as_a_non_root_user() -> None:
+    user = _one(FINAL, "USER").args.split(":")[0]
+    assert user not in {"root", "0"}
+    assert int(user) >= 1000  # a numeric uid: Kubernetes' runAsNonRoot can verify it
+
+
+def test_tini_is_pid_1_and_the_cli_is_the_entrypoint() -> None:
+    entrypoint = _one(FINAL, "ENTRYPOINT").args
+    assert entrypoint.startswith("["), "exec form, so signals reach tini"
+    assert entrypoint == '["/usr/bin/tini", "--", "gitops-promotion"]'
+    assert any("tini" in ins.args for ins in FINAL if ins.keyword == "RUN")
+
+
+def test_workspace_is_the_working_directory_like_the_go_tools_image() -> None:
+    assert _one(FINAL, "WORKDIR").args == "/workspace"
+
+
+def test_no_remote_add_and_lean_apt() -> None:
+    for ins in INSTRUCTIONS:
+        assert ins.keyword != "ADD", f"line {ins.line}: use COPY (ADD fetches URLs and unpacks archives)"
+        if ins.keyword == "RUN" and "apt-get install" in ins.args:
+            assert "--no-install-recommends" in ins.args
+            assert "rm -rf /var/lib/apt/lists/*" in ins.args
+        if ins.keyword == "RUN" and "pip install" in ins.args:
+            assert "--no-cache-dir" in ins.args  # no pip cache baked into a layer
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Go's filepath.Match plus Docker's '**' (any number of directories)."""
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    table = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(table.get(part, re.escape(part)) for part in parts))
+
+
+def _dockerignore_excludes(path: str) -> bool:
+    """Docker's rule: the last matching pattern wins; '!' re-includes."""
+    excluded = False
+    for raw in (ROOT / ".dockerignore").read_text().splitlines():
+        pattern = raw.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        negate = pattern.startswith("!")
+        regex = _glob_regex(pattern.lstrip("!").rstrip("/"))
+        parents = [path[:i] for i, char in enumerate(path) if char == "/"]
+        if any(regex.fullmatch(candidate) for candidate in (path, *parents)):
+            excluded = not negate
+    return excluded
+
+
+def _build_copies() -> list[tuple[list[str], str]]:
+    """(sources, destination) of each COPY in the build stage."""
+    copies = []
+    for ins in STAGES[0]:
+        if ins.keyword == "COPY":
+            *sources, dest = shlex.split(ins.args)
+            copies.append((sources, dest))
+    return copies
+
+
+def test_the_build_context_holds_what_the_copies_need() -> None:
+    for sources, _dest in _build_copies():
+        for source in sources:
+            assert (ROOT / source).exists(), source
+            assert not _dockerignore_excludes(source), f"{source} is excluded by .dockerignore"
+    assert _dockerignore_excludes("tests/conftest.py")
+    assert _dockerignore_excludes(".venv/bin/python")
+    assert _dockerignore_excludes("gitops_promotion/__pycache__/cli.cpython-311.pyc")
+    assert not _dockerignore_excludes("gitops_promotion/templates/github-new.yml")
+
+
+def test_install_steps_in_a_fresh_venv(tmp_path: Path) -> None:
+    """Slow-ish (about 10 s from a warm pip cache; needs the package index): the build stage's COPY and RUN
+    replayed into a temporary venv, then the installed (not editable) CLI runs, templates included."""
+    src, venv = tmp_path / "src", tmp_path / "venv"
+    for sources, dest in _build_copies():
+        target = src / dest.removeprefix("/src").lstrip("./")
+        for source in sources:
+            origin = ROOT / source
+            if origin.is_dir():
+                shutil.copytree(origin, target if len(sources) == 1 else target / origin.name,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(origin, target / origin.name)
+    run = next(ins for ins in STAGES[0] if ins.keyword == "RUN")
+    script = run.args.replace("/opt/gitops-promotion", str(venv)).replace("/src", str(src))
+    # The image must not keep pip's cache; the test reuses the machine's warm cache to stay fast.
+    script = script.replace("python -m venv", f"{shlex.quote(sys.executable)} -m venv", 1)
+    script = script.replace(" --no-cache-dir", "")
+    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                          check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    cli = venv / "bin" / "gitops-promotion"
+    version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True, timeout=60)
+    assert version.stdout.strip() == f"gitops-promotion, version {__version__}"
+    where = "import gitops_promotion; print(gitops_promotion.__file__)"
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", where], capture_output=True, text=True,
+                          check=True, timeout=60, cwd=tmp_path).stdout.strip()
+    assert str(src) not in site and str(ROOT) not in site, "installed, not linked to the sources"
+    repo = tmp_path / "gitops"
+    (repo / "apps" / "dev").mkdir(parents=True)
+    (repo / "apps" / "prod").mkdir(parents=True)
+    init = subprocess.run([str(cli), "init", "--sourcedir", str(repo), "--default-branch", "main"],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert init.returncode == 0, init.stderr
+    assert (repo / ".github/workflows/gitops-promotion-status.yml").exists()  # package data shipped
+
+
+@pytest.mark.parametrize("text", ["FROM python:3.12-slim\n", "FROM python:latest\n", "FROM python\n"])
+def test_the_pin_check_rejects_floating_tags(text: str) -> None:
+    image = parse(text)[0].args
+    assert not re.search(r":\d+\.\d+\.\d+(-[a-z0-9.-]+)?$", image)
