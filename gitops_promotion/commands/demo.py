@@ -10,6 +10,7 @@ from gitops_promotion.commands.new import new
 from gitops_promotion.commands.promote import promote
 from gitops_promotion.commands.status import status
 from gitops_promotion.context import Context
+from gitops_promotion.errors import GitError, UsageError
 from gitops_promotion.providers.local import LocalForge
 from gitops_promotion.result import Result
 
@@ -55,6 +56,9 @@ resources:
 def generate_example(root: Path) -> tuple[Path, Path]:
     """Create ``root``/remote.git (the "forge") and ``root``/gitops (a clone with three environments)."""
     remote, work = root / "remote.git", root / "gitops"
+    if remote.exists() or work.exists():
+        msg = f"--dir {root}: already holds a demo (remote.git or gitops); choose an empty directory"
+        raise UsageError(msg)
     _git(root, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
     _git(root, "clone", "--quiet", str(remote), str(work))
     (work / "gitops-promotion.yaml").write_text(CONFIG)
@@ -116,5 +120,8 @@ def run_demo(root: Path, open_context: Callable[[Path], Context], *, tag: str = 
 
 
 def _git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        msg = f"demo: git {args[0]} failed: {proc.stderr.strip()}"
+        raise GitError(msg)
     return proc.stdout.strip()
