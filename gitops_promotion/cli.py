@@ -16,6 +16,13 @@ COMMANDS: dict[str, str] = {
     "status": "gitops_promotion.cli_promotion:status",
     "set-image": "gitops_promotion.cli_promotion:set_image",
     "demo": "gitops_promotion.cli_promotion:demo",
+    "feature": "gitops_promotion.cli_feature:feature",
+    "feature-stale": "gitops_promotion.cli_feature:feature_stale",
+    "show": "gitops_promotion.cli_release:show",
+    "history": "gitops_promotion.cli_release:history",
+    "release": "gitops_promotion.cli_release:release",
+    "rollback": "gitops_promotion.cli_release:rollback",
+    "policy": "gitops_promotion.cli_release:policy",
     "init": "gitops_promotion.cli_setup:init",
     "doctor": "gitops_promotion.cli_setup:doctor",
     "completion": "gitops_promotion.cli_setup:completion",
@@ -32,14 +39,16 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        import importlib  # noqa: PLC0415
+        import importlib
 
         module_name, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}
+)
 @click.version_option(__version__, "--version", prog_name="gitops-promotion")
 def cli() -> None:
     """Promote container images through GitOps environments with pull requests.
@@ -51,8 +60,9 @@ def cli() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 done, 1 failed/gate closed, 2 usage/config, 3 bug)."""
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-promotion",
-                          standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="gitops-promotion", standalone_mode=False
+        )
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1

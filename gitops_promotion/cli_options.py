@@ -30,14 +30,28 @@ def repo_options(func: F) -> F:
     """--sourcedir, --config, git identity, output and verbosity: every command that reads the repo."""
     for decorator in reversed(
         [
-            env_option("--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path),
-                       help="GitOps repository checkout."),
-            env_option("--config", "config_path", env_name="CONFIG", type=click.Path(dir_okay=False, path_type=Path),
-                       help="Config file [default: <sourcedir>/gitops-promotion.yaml]."),
+            env_option(
+                "--sourcedir",
+                default=".",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="GitOps repository checkout.",
+            ),
+            env_option(
+                "--config",
+                "config_path",
+                env_name="CONFIG",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Config file [default: <sourcedir>/gitops-promotion.yaml].",
+            ),
             env_option("--git-name", help="Commit author name."),
             env_option("--git-email", help="Commit author email."),
-            env_option("--output", "output", type=click.Choice(["text", "json"]), default="text",
-                       help="Output format."),
+            env_option(
+                "--output",
+                "output",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                help="Output format.",
+            ),
             env_option("-v", "--verbose", is_flag=True, help="Show details and tracebacks."),
         ]
     ):
@@ -49,10 +63,17 @@ def provider_options(func: F) -> F:
     """Forge selection and credentials (the Go tool's --provider and --token keep working)."""
     for decorator in reversed(
         [
-            env_option("--provider", type=click.Choice(["github", "azdo", "local"]),
-                       help="Forge; detected from the CI environment or the remote when omitted."),
-            env_option("--token", help="API token (else GITHUB_TOKEN / SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT)."),
-            env_option("--api-url", help="API base: GitHub Enterprise API URL or Azure DevOps collection URL."),
+            env_option(
+                "--provider",
+                type=click.Choice(["github", "azdo", "local"]),
+                help="Forge; detected from the CI environment or the remote when omitted.",
+            ),
+            env_option(
+                "--token", help="API token (else GITHUB_TOKEN / SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT)."
+            ),
+            env_option(
+                "--api-url", help="API base: GitHub Enterprise API URL or Azure DevOps collection URL."
+            ),
             env_option("--github-app-id", help="GitHub App id (with --github-app-private-key)."),
             env_option("--github-app-private-key", help="GitHub App private key: PEM text or a file path."),
         ]
@@ -103,9 +124,9 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Any]], Any]) 
 
     ``body`` receives a function that builds the Context on demand, so commands that need no repo do not pay.
     """
-    from gitops_promotion.ci import detect  # noqa: PLC0415
-    from gitops_promotion.gitrepo import redact  # noqa: PLC0415
-    from gitops_promotion.result import Result  # noqa: PLC0415
+    from gitops_promotion.ci import detect
+    from gitops_promotion.gitrepo import redact
+    from gitops_promotion.result import Result
 
     environ = dict(os.environ)
     runtime = detect(environ, click.echo)
@@ -118,9 +139,11 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Any]], Any]) 
         error.message = redact(error.message, secrets)
         runtime.error(error)
         if args.output == "json":
-            click.echo(json.dumps({"result": "error", "message": error.message, "exit_code": error.exit_code}))
+            click.echo(
+                json.dumps({"result": "error", "message": error.message, "exit_code": error.exit_code})
+            )
         return error.exit_code
-    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit code 3 with a clear hint
+    except Exception as exc:
         if args.verbose:
             click.echo(redact(traceback.format_exc(), secrets), err=True)
         message = redact(f"unexpected error: {type(exc).__name__}: {exc}", secrets)
@@ -144,16 +167,18 @@ def _env_secrets(environ: dict[str, str]) -> list[str]:
 
 def build_context(args: RepoArgs, environ: dict[str, str]) -> Any:
     """Open the checkout, load the config, detect the default branch; the provider is built on first use."""
-    from gitops_promotion.config import CONFIG_FILE, load_config  # noqa: PLC0415
-    from gitops_promotion.context import Context  # noqa: PLC0415
-    from gitops_promotion.gitrepo import GitRepo, identity_from  # noqa: PLC0415
-    from gitops_promotion.providers import ProviderSettings, build_provider, detect_provider  # noqa: PLC0415
+    from gitops_promotion.config import CONFIG_FILE, load_config
+    from gitops_promotion.context import Context
+    from gitops_promotion.gitrepo import GitRepo, identity_from
+    from gitops_promotion.providers import ProviderSettings, build_provider, detect_provider
 
     repo = GitRepo(args.sourcedir)
     config_path = args.config_path or repo.root / CONFIG_FILE
     config = load_config(config_path)
     remote_url = repo.remote_url()
-    provider_name = args.provider or detect_provider(environ, environ.get("BUILD_REPOSITORY_URI") or remote_url)
+    provider_name = args.provider or detect_provider(
+        environ, environ.get("BUILD_REPOSITORY_URI") or remote_url
+    )
     token = resolve_token(provider_name, args.token, environ)
     settings = ProviderSettings(
         repo_root=repo.root,

@@ -24,7 +24,7 @@ def _tag_options(func: Any) -> Any:
 @provider_options
 def new(group: str, app: str, tag: str, digest: str | None, dry_run: bool, **kwargs: Any) -> int:
     """Open (or update) the PR that puts TAG into the first environment."""
-    from gitops_promotion.commands.new import new as new_command  # noqa: PLC0415
+    from gitops_promotion.commands.new import new as new_command
 
     args = RepoArgs.from_kwargs(kwargs)
 
@@ -43,7 +43,7 @@ def new(group: str, app: str, tag: str, digest: str | None, dry_run: bool, **kwa
 @provider_options
 def promote(sha: str | None, branch: str | None, **kwargs: Any) -> int:
     """After a promotion PR merged, open the PR for the next environment."""
-    from gitops_promotion.commands.promote import promote as promote_command  # noqa: PLC0415
+    from gitops_promotion.commands.promote import promote as promote_command
 
     args = RepoArgs.from_kwargs(kwargs)
     return run(args, "promote", lambda context: promote_command(context(), sha=sha, branch=branch))
@@ -56,12 +56,12 @@ def promote(sha: str | None, branch: str | None, **kwargs: Any) -> int:
 @provider_options
 def status(branch: str | None, timeout: str | None, **kwargs: Any) -> int:
     """Gate a promotion PR on the previous environment's Flux status (exit 0 open, 1 closed)."""
-    import os  # noqa: PLC0415
+    import os
 
-    from gitops_promotion.ci import detect  # noqa: PLC0415
-    from gitops_promotion.commands.status import status as status_command  # noqa: PLC0415
-    from gitops_promotion.durations import parse_duration  # noqa: PLC0415
-    from gitops_promotion.errors import UsageError  # noqa: PLC0415
+    from gitops_promotion.ci import detect
+    from gitops_promotion.commands.status import status as status_command
+    from gitops_promotion.durations import parse_duration
+    from gitops_promotion.errors import UsageError
 
     args = RepoArgs.from_kwargs(kwargs)
 
@@ -85,34 +85,60 @@ def status(branch: str | None, timeout: str | None, **kwargs: Any) -> int:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @env_option("--output", "output", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @env_option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")
-def set_image(group: str, app: str, tag: str, digest: str | None, dry_run: bool, paths: tuple[Path, ...],
-              output: str, verbose: bool) -> int:
+def set_image(
+    *,
+    group: str,
+    app: str,
+    tag: str,
+    digest: str | None,
+    dry_run: bool,
+    paths: tuple[Path, ...],
+    output: str,
+    verbose: bool,
+) -> int:
     """Rewrite the image markers of GROUP:APP under each PATH (file or directory) in place."""
-    from gitops_promotion.commands.set_image import set_image as set_image_command  # noqa: PLC0415
+    from gitops_promotion.commands.set_image import set_image as set_image_command
 
-    args = RepoArgs(sourcedir=Path(), config_path=None, git_name=None, git_email=None, output=output,
-                    verbose=verbose)
-    return run(args, "set-image", lambda _context: set_image_command(
-        paths=list(paths), group=group, app=app, tag=tag, digest=digest, dry_run=dry_run, cwd=Path.cwd()))
+    args = RepoArgs(
+        sourcedir=Path(), config_path=None, git_name=None, git_email=None, output=output, verbose=verbose
+    )
+    return run(
+        args,
+        "set-image",
+        lambda _context: set_image_command(
+            paths=list(paths), group=group, app=app, tag=tag, digest=digest, dry_run=dry_run, cwd=Path.cwd()
+        ),
+    )
 
 
 @click.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to create the example repo [default: a new temporary directory].")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to create the example repo [default: a new temporary directory].",
+)
 @click.option("--tag", default="6.5.0", show_default=True, help="Tag to promote.")
 @click.option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")
 def demo(directory: Path | None, tag: str, verbose: bool) -> int:
     """Promote an image through dev, qa and prod on a generated local repo (no network, no forge)."""
-    import os  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
+    import os
+    import tempfile
 
-    from gitops_promotion.cli_options import build_context  # noqa: PLC0415
-    from gitops_promotion.commands.demo import run_demo  # noqa: PLC0415
+    from gitops_promotion.cli_options import build_context
+    from gitops_promotion.commands.demo import run_demo
 
     root = directory or Path(tempfile.mkdtemp(prefix="gitops-promotion-demo-"))
     root.mkdir(parents=True, exist_ok=True)
-    args = RepoArgs(sourcedir=root, config_path=None, git_name=None, git_email=None, output="text",
-                    verbose=verbose, provider="local")
+    args = RepoArgs(
+        sourcedir=root,
+        config_path=None,
+        git_name=None,
+        git_email=None,
+        output="text",
+        verbose=verbose,
+        provider="local",
+    )
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TF_BUILD", "SYSTEM_"))}
 
     def open_context(path: Path) -> Any:

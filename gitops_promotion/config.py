@@ -158,7 +158,32 @@ class Config(_Model):
             _check_policy_envs(f"groups.{group_name}", group.policies, names)
             for app_name, app in group.applications.items():
                 _check_policy_envs(f"groups.{group_name}.applications.{app_name}", app.policies, names)
+        self._check_policy_conflicts()
         return self
+
+    def _check_policy_conflicts(self) -> None:
+        """Overrides merged with their environment must not contradict: frozen + auto, a first env that
+        requires a previous one."""
+        places: list[tuple[str, str, str, str]] = [  # (where, env, group, app); "" = no group/app override
+            (f"environments.{e.name}.policy", e.name, "", "") for e in self.environments
+        ]
+        for group_name, group in self.groups.items():
+            places += [(f"groups.{group_name}.policies.{env}", env, group_name, "") for env in group.policies]
+            for app_name, app in group.applications.items():
+                places += [
+                    (f"groups.{group_name}.applications.{app_name}.policies.{env}", env, group_name, app_name)
+                    for env in app.policies
+                ]
+        for where, env_name, group_name, app_name in places:
+            env = self.env(env_name)
+            merged = self.policy(env_name, group_name, app_name)
+            automated = merged.auto if merged.auto is not None else env.auto
+            if merged.freeze and automated:
+                msg = f"{where}: {env_name} would be frozen (freeze) and auto-merged (auto); choose one"
+                raise ValueError(msg)
+            if merged.require_previous and env_name == self.environments[0].name:
+                msg = f"{where}: require_previous is set but {env_name} is the first environment"
+                raise ValueError(msg)
 
     # -- domain helpers ------------------------------------------------------------------------------------
     @property
@@ -190,6 +215,11 @@ class Config(_Model):
 
     def is_automated(self, name: str) -> bool:
         return self.env(name).automated
+
+    def automated(self, env: str, group: str, app: str) -> bool:
+        """Whether PRs into ``env`` auto-merge for ``group/app``: its policy's ``auto``, else the env's."""
+        auto = self.policy(env, group, app).auto
+        return self.env(env).auto if auto is None else auto
 
     def policy(self, env: str, group: str, app: str) -> Policy:
         """The environment's policy with the group's, then the app's overrides applied."""
@@ -291,10 +321,10 @@ def _line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:
     for part in loc:
         try:
             if isinstance(node, dict) and part in node:
-                line = node.lc.key(part)[0] + 1
+                line = node.lc.key(part)[0] + 1  # type: ignore[attr-defined] # ruamel CommentedMap
                 node = node[part]
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                line = node.lc.item(part)[0] + 1
+                line = node.lc.item(part)[0] + 1  # type: ignore[attr-defined] # ruamel CommentedSeq
                 node = node[part]
             else:
                 break

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitops_promotion.gitrepo import GitRepo
 
-MARKER_TOKEN = '"$imagepolicy"'
+MARKER_TOKEN = '"$imagepolicy"'  # noqa: S105 - a YAML comment key, not a password
 
 
 @dataclass(frozen=True)

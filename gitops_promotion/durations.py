@@ -12,7 +12,7 @@ def parse_duration(value: str | int | float, *, bare_unit: str = "s") -> float:
     """Seconds in ``value``; a bare number counts in ``bare_unit``. Raises ValueError with the reason."""
     if isinstance(value, bool):
         msg = f"expected a duration, got {value!r}"
-        raise ValueError(msg)
+        raise ValueError(msg)  # noqa: TRY004 - callers (pydantic, click) report ValueError as bad input
     if isinstance(value, int | float):
         seconds = float(value) * _UNITS[bare_unit]
     else:

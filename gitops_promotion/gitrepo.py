@@ -84,7 +84,9 @@ class GitRepo:
             )
         return env
 
-    def git(self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None) -> str:
+    def git(
+        self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None
+    ) -> str:
         """Run ``git args`` in the checkout and return stdout; failures become one-line GitErrors."""
         import git  # noqa: PLC0415
 
@@ -193,8 +195,12 @@ class GitRepo:
         if not self.git("diff", "--cached", "--name-only"):
             return None
         # Environment variables, not -c user.*: GIT_AUTHOR_* set by a CI runner would otherwise win.
-        who = {"GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
-               "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email}
+        who = {
+            "GIT_AUTHOR_NAME": identity.name,
+            "GIT_AUTHOR_EMAIL": identity.email,
+            "GIT_COMMITTER_NAME": identity.name,
+            "GIT_COMMITTER_EMAIL": identity.email,
+        }
         self.git("commit", "--quiet", "--no-verify", "-m", message, env=who)
         return self.head_sha()
 
@@ -254,19 +260,59 @@ class GitRepo:
             return False
         return True
 
+    def read_objects(self, names: Sequence[str]) -> list[bytes | None]:
+        """The contents of many objects (``rev:path`` or blob ids) through one `git cat-file --batch`.
+
+        One process for hundreds of files is what keeps `show` fast on big repositories; None = missing.
+        """
+        import subprocess  # noqa: PLC0415
+
+        wanted = [n for n in names if "\n" not in n]
+        if not wanted:
+            return [None] * len(names)
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            input="\n".join(wanted).encode() + b"\n",
+            capture_output=True,
+            check=False,
+            env={**os.environ, **self._env(auth=False)},
+        )
+        if proc.returncode != 0:
+            msg = f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}"
+            raise GitError(msg)
+        out, pos, found = proc.stdout, 0, {}
+        for name in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[2].isdigit():  # "<sha> <type> <size>", content, newline
+                size = int(header[2])
+                found[name] = out[pos : pos + size]
+                pos += size + 1
+        return [found.get(n) for n in names]
+
 
 def identity_from(environ: Mapping[str, str], name: str | None, email: str | None, repo: GitRepo) -> Identity:
     """Commit identity: flags, then GITOPS_PROMOTION_GIT_* env, then `git config gitops-promotion.*`, then default."""
-    name = name or environ.get("GITOPS_PROMOTION_GIT_NAME") or repo.git(
-        "config", "--get", "gitops-promotion.name", check=False
-    ) or DEFAULT_NAME
-    email = email or environ.get("GITOPS_PROMOTION_GIT_EMAIL") or repo.git(
-        "config", "--get", "gitops-promotion.email", check=False
-    ) or DEFAULT_EMAIL
+    name = (
+        name
+        or environ.get("GITOPS_PROMOTION_GIT_NAME")
+        or repo.git("config", "--get", "gitops-promotion.name", check=False)
+        or DEFAULT_NAME
+    )
+    email = (
+        email
+        or environ.get("GITOPS_PROMOTION_GIT_EMAIL")
+        or repo.git("config", "--get", "gitops-promotion.email", check=False)
+        or DEFAULT_EMAIL
+    )
     return Identity(name=name, email=email)
 
 
-def merge_refs(git_dir: Path, *, base: str, head: str, message: str, identity: Identity, squash: bool = False) -> str:
+def merge_refs(
+    git_dir: Path, *, base: str, head: str, message: str, identity: Identity, squash: bool = False
+) -> str:
     """Merge branch ``head`` into branch ``base`` inside ``git_dir`` (bare or not) without a working tree.
 
     Used by the local provider (the demo's stand-in forge). Raises GitError on conflicts.
@@ -274,10 +320,16 @@ def merge_refs(git_dir: Path, *, base: str, head: str, message: str, identity: I
     import subprocess  # noqa: PLC0415
 
     def run(*args: str) -> str:
-        env = {**os.environ, "GIT_AUTHOR_NAME": identity.name, "GIT_AUTHOR_EMAIL": identity.email,
-               "GIT_COMMITTER_NAME": identity.name, "GIT_COMMITTER_EMAIL": identity.email}
-        proc = subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True,
-                              env=env, check=False)
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": identity.name,
+            "GIT_AUTHOR_EMAIL": identity.email,
+            "GIT_COMMITTER_NAME": identity.name,
+            "GIT_COMMITTER_EMAIL": identity.email,
+        }
+        proc = subprocess.run(
+            ["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, env=env, check=False
+        )
         if proc.returncode != 0:
             msg = f"git {args[0]} failed: {proc.stderr.strip() or proc.stdout.strip()}"
             raise GitError(msg)

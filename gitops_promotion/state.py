@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
 from gitops_promotion.errors import PromotionError
 
@@ -144,7 +144,7 @@ def parse_state(body: str | None) -> PromotionState | None:
         env=data["env"],
         sha=str(data.get("sha") or ""),
         feature=str(data.get("feature") or ""),
-        type=pr_type,
+        type=cast(PRType, pr_type),
         digest=str(data.get("digest") or ""),
         reason=str(data.get("reason") or ""),
         requester=str(data.get("requester") or ""),

@@ -10,18 +10,23 @@ from pathlib import Path
 import pytest
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """No CI variables or tokens from the machine running the tests leak into a test."""
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "GITOPS_PROMOTION_", "SYSTEM_", "BUILD_", "AZURE_DEVOPS")) or name in (
-            "TF_BUILD", "RUNNER_TEMP",
+            "TF_BUILD",
+            "RUNNER_TEMP",
         ):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("home")

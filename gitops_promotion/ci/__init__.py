@@ -11,8 +11,14 @@ __all__ = ["Echo", "Runtime", "detect"]
 
 # Checked in order; the first whose predicate holds is used. Modules are imported only when picked.
 _RUNTIMES: list[tuple[Callable[[Mapping[str, str]], bool], str]] = [
-    (lambda env: env.get("GITHUB_ACTIONS") == "true", "gitops_promotion.ci.github_actions:GitHubActionsRuntime"),
-    (lambda env: env.get("TF_BUILD", "").lower() == "true", "gitops_promotion.ci.azure_pipelines:AzurePipelinesRuntime"),
+    (
+        lambda env: env.get("GITHUB_ACTIONS") == "true",
+        "gitops_promotion.ci.github_actions:GitHubActionsRuntime",
+    ),
+    (
+        lambda env: env.get("TF_BUILD", "").lower() == "true",
+        "gitops_promotion.ci.azure_pipelines:AzurePipelinesRuntime",
+    ),
 ]
 
 

@@ -68,8 +68,17 @@ def generate_example(root: Path) -> tuple[Path, Path]:
         (folder / "podinfo.yaml").write_text(DEPLOYMENT.format(sidecar="1.0"))
         (folder / "kustomization.yaml").write_text(KUSTOMIZATION)
     _git(work, "add", ".")
-    _git(work, "-c", "user.name=demo", "-c", "user.email=demo@example.invalid", "commit", "--quiet", "-m",
-         "Example GitOps repository")
+    _git(
+        work,
+        "-c",
+        "user.name=demo",
+        "-c",
+        "user.email=demo@example.invalid",
+        "commit",
+        "--quiet",
+        "-m",
+        "Example GitOps repository",
+    )
     _git(work, "push", "--quiet", "origin", "HEAD:refs/heads/main")
     _git(work, "remote", "set-head", "origin", "main")
     return remote, work
@@ -91,14 +100,18 @@ def run_demo(root: Path, open_context: Callable[[Path], Context], *, tag: str = 
         _git(work, "checkout", "--quiet", "-B", "main", "origin/main")
         return _git(work, "rev-parse", "HEAD")
 
-    opened = step(f"new --group apps --app podinfo --tag {tag}", new(open_context(work), group="apps",
-                                                                        app="podinfo", tag=tag))
+    opened = step(
+        f"new --group apps --app podinfo --tag {tag}",
+        new(open_context(work), group="apps", app="podinfo", tag=tag),
+    )
     for env, next_env in (("dev", "qa"), ("qa", "prod")):
         assert opened.pr_number is not None  # noqa: S101 - the step above always opens a PR
         head = sync()
         if env != "dev":
-            step(f"status --branch {opened.branch}", status(open_context(work), branch=opened.branch,
-                                                           sleep=lambda _s: None))
+            step(
+                f"status --branch {opened.branch}",
+                status(open_context(work), branch=opened.branch, sleep=lambda _s: None),
+            )
         merge = forge.merge(opened.pr_number)
         lines.append(f"# the forge merges pull request {opened.pr_number} into main ({merge[:12]})")
         head = sync()
@@ -107,16 +120,23 @@ def run_demo(root: Path, open_context: Callable[[Path], Context], *, tag: str = 
         opened = step("promote", promote(open_context(work)))
         if opened.environment != next_env:
             break
-    final = step(f"status --branch {opened.branch}", status(open_context(work), branch=opened.branch,
-                                                           sleep=lambda _s: None))
-    lines.append(f"# prod is manual: pull request {opened.pr_number} waits for a reviewer "
-                 f"(gate: {final.outcome})")
+    final = step(
+        f"status --branch {opened.branch}",
+        status(open_context(work), branch=opened.branch, sleep=lambda _s: None),
+    )
+    lines.append(
+        f"# prod is manual: pull request {opened.pr_number} waits for a reviewer (gate: {final.outcome})"
+    )
     assert opened.pr_number is not None  # noqa: S101
     forge.merge(opened.pr_number)
     sync()
     step("promote", promote(open_context(work)))
-    return Result(outcome="done", message=f"demo complete: podinfo {tag} promoted through dev, qa and prod",
-                  lines=tuple(lines), data={"repo": str(work)})
+    return Result(
+        outcome="done",
+        message=f"demo complete: podinfo {tag} promoted through dev, qa and prod",
+        lines=tuple(lines),
+        data={"repo": str(work)},
+    )
 
 
 def _git(cwd: Path, *args: str) -> str:

@@ -64,7 +64,9 @@ class Provider(Protocol):
 
     def get_pr(self, number: int) -> PullRequest: ...
 
-    def set_auto_merge(self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod) -> AutoMergeOutcome:
+    def set_auto_merge(
+        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod
+    ) -> AutoMergeOutcome:
         """Turn auto-merge on or off. May merge at once when the forge says the PR is already mergeable.
 
         Makes no API call (returns "unchanged") when ``enabled`` is False and ``pr.auto_merge`` is already False.

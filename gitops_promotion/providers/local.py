@@ -42,7 +42,9 @@ class LocalForge:
         with lock_path.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             data: dict[str, Any] = (
-                json.loads(self.path.read_text()) if self.path.exists() else {"next": 1, "prs": [], "statuses": {}}
+                json.loads(self.path.read_text())
+                if self.path.exists()
+                else {"next": 1, "prs": [], "statuses": {}}
             )
             yield data
             tmp = self.path.with_suffix(".tmp")
@@ -52,10 +54,18 @@ class LocalForge:
     @staticmethod
     def _pr(raw: dict[str, Any]) -> PullRequest:
         return PullRequest(
-            number=raw["number"], title=raw["title"], body=raw["body"], head=raw["head"], base=raw["base"],
-            state=raw["state"], url=f"local:pr/{raw['number']}", head_sha=raw.get("head_sha"),
-            merge_commit=raw.get("merge_commit"), auto_merge=raw.get("auto_merge", False),
-            author="gitops-promotion", merged_by=raw.get("merged_by"),
+            number=raw["number"],
+            title=raw["title"],
+            body=raw["body"],
+            head=raw["head"],
+            base=raw["base"],
+            state=raw["state"],
+            url=f"local:pr/{raw['number']}",
+            head_sha=raw.get("head_sha"),
+            merge_commit=raw.get("merge_commit"),
+            auto_merge=raw.get("auto_merge", False),
+            author="gitops-promotion",
+            merged_by=raw.get("merged_by"),
             merged_at=datetime.fromisoformat(raw["merged_at"]) if raw.get("merged_at") else None,
             created_at=datetime.fromisoformat(raw["created_at"]),
         )
@@ -76,8 +86,15 @@ class LocalForge:
             if any(r["state"] == "open" and (r["head"], r["base"]) == (head, base) for r in data["prs"]):
                 msg = f"a pull request from {head} into {base} is already open"
                 raise PullRequestExists(msg)
-            raw = {"number": data["next"], "title": title, "body": body, "head": head, "base": base,
-                   "state": "open", "created_at": _now()}
+            raw = {
+                "number": data["next"],
+                "title": title,
+                "body": body,
+                "head": head,
+                "base": base,
+                "state": "open",
+                "created_at": _now(),
+            }
             data["next"] += 1
             data["prs"].append(raw)
             return self._pr(raw)
@@ -92,7 +109,9 @@ class LocalForge:
         with self._data() as data:
             return self._pr(self._find(data, number))
 
-    def set_auto_merge(self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod) -> AutoMergeOutcome:
+    def set_auto_merge(
+        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod
+    ) -> AutoMergeOutcome:
         if pr.auto_merge == enabled:
             return "unchanged"
         with self._data() as data:
@@ -110,14 +129,20 @@ class LocalForge:
 
     def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
         with self._data() as data:
-            return [self._pr(r) for r in data["prs"] if r["state"] == "open" and r["head"].startswith(head_prefix)]
+            return [
+                self._pr(r) for r in data["prs"] if r["state"] == "open" and r["head"].startswith(head_prefix)
+            ]
 
     def commit_statuses(self, sha: str) -> list[CommitStatus]:
         with self._data() as data:
             raws = data["statuses"].get(sha, [])
         statuses = [
-            CommitStatus(context=r["context"], state=r["state"], created_at=datetime.fromisoformat(r["created_at"]),
-                         description=r.get("description", ""))
+            CommitStatus(
+                context=r["context"],
+                state=r["state"],
+                created_at=datetime.fromisoformat(r["created_at"]),
+                description=r.get("description", ""),
+            )
             for r in raws
         ]
         return sorted(statuses, key=lambda s: s.created_at, reverse=True)
@@ -141,8 +166,14 @@ class LocalForge:
                 msg = f"pull request {number} is {raw['state']}, not open"
                 raise ProviderError(msg)
             message = f"Merge pull request #{number} from {raw['head']}\n\n{raw['title']}"
-            commit = merge_refs(self.git_dir, base=raw["base"], head=raw["head"], message=message,
-                                identity=identity or Identity(), squash=raw.get("merge_method") == "squash")
+            commit = merge_refs(
+                self.git_dir,
+                base=raw["base"],
+                head=raw["head"],
+                message=message,
+                identity=identity or Identity(),
+                squash=raw.get("merge_method") == "squash",
+            )
             raw.update(state="merged", merge_commit=commit, merged_at=_now(), merged_by="local-reviewer")
             return commit
 
@@ -150,7 +181,8 @@ class LocalForge:
     def _find(data: dict[str, Any], number: int) -> dict[str, Any]:
         for raw in data["prs"]:
             if raw["number"] == number:
-                return raw
+                found: dict[str, Any] = raw
+                return found
         msg = f"pull request {number} does not exist"
         raise ProviderError(msg)
 

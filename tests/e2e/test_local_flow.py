@@ -49,8 +49,10 @@ def test_full_flow_with_gates(example_repo: tuple[Path, Path], capsys: pytest.Ca
     before = git(remote, "rev-parse", "promote/apps-podinfo")
     code, out, _ = run(capsys, "new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0", *src)
     assert code == 0 and "pull request 1" in out
-    assert git(remote, "rev-parse", "promote/apps-podinfo") == before or git(
-        remote, "rev-list", "--count", "main..promote/apps-podinfo") == "1"
+    assert (
+        git(remote, "rev-parse", "promote/apps-podinfo") == before
+        or git(remote, "rev-list", "--count", "main..promote/apps-podinfo") == "1"
+    )
     assert len(forge.list_open_prs("promote/")) == 1
     # First env: no gate.
     code, out, _ = run(capsys, "status", "--branch", "promote/apps-podinfo", *src)
@@ -87,7 +89,9 @@ def test_full_flow_with_gates(example_repo: tuple[Path, Path], capsys: pytest.Ca
         assert "podinfo:7.0.0 #" in git(work, "show", f"HEAD:apps/{env}/podinfo.yaml")
 
 
-def test_nothing_to_do_and_direct_push(example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_nothing_to_do_and_direct_push(
+    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     remote, work = example_repo
     src = ["--sourcedir", str(work), *BASE]
     code, out, _ = run(capsys, "new", "--group", "apps", "--app", "podinfo", "--tag", "6.4.0", *src)
@@ -97,8 +101,9 @@ def test_nothing_to_do_and_direct_push(example_repo: tuple[Path, Path], capsys: 
     assert code == 0 and "not made by merging a pull request" in out
 
 
-def test_skipped_merge_commit_falls_back_to_later_commit(example_repo: tuple[Path, Path],
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_skipped_merge_commit_falls_back_to_later_commit(
+    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     remote, work = example_repo
     forge = LocalForge(remote)
     src = ["--sourcedir", str(work), *BASE]
@@ -115,11 +120,12 @@ def test_skipped_merge_commit_falls_back_to_later_commit(example_repo: tuple[Pat
     forge.post_status(later, "kustomization/apps-dev/abcd1234", "success")
     code, out, _ = run(capsys, "status", "--branch", "promote/apps-podinfo", *src)
     assert code == 0, out
-    assert f"later than" in out and later[:12] in out
+    assert "later than" in out and later[:12] in out
 
 
-def test_per_app_new_tag_replaces_pending_later_env(example_repo: tuple[Path, Path],
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_per_app_new_tag_replaces_pending_later_env(
+    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     remote, work = example_repo
     forge = LocalForge(remote)
     src = ["--sourcedir", str(work), *BASE]
@@ -132,7 +138,9 @@ def test_per_app_new_tag_replaces_pending_later_env(example_repo: tuple[Path, Pa
     assert "replaced pending promotion of apps/podinfo 1.1 to qa" in out
 
 
-def test_per_env_and_branch_layout(example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_per_env_and_branch_layout(
+    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     remote, work = example_repo
     forge = LocalForge(remote)
     # prod lives on its own branch `prod` (mixed layout), at path apps/ there.
@@ -143,8 +151,11 @@ def test_per_env_and_branch_layout(example_repo: tuple[Path, Path], capsys: pyte
     git(work, "commit", "--quiet", "-m", "prod branch")
     git(work, "push", "--quiet", "origin", "prod")
     git(work, "checkout", "--quiet", "main")
-    config = (work / "gitops-promotion.yaml").read_text().replace(
-        "  - name: prod\n    auto: false", "  - name: prod\n    auto: false\n    branch: prod")
+    config = (
+        (work / "gitops-promotion.yaml")
+        .read_text()
+        .replace("  - name: prod\n    auto: false", "  - name: prod\n    auto: false\n    branch: prod")
+    )
     (work / "gitops-promotion.yaml").write_text(config)
     git(work, "commit", "--quiet", "-am", "prod on its branch")
     git(work, "push", "--quiet", "origin", "main")
@@ -174,14 +185,20 @@ def test_per_env_and_branch_layout(example_repo: tuple[Path, Path], capsys: pyte
     assert code == 0 and "last environment" in out
 
 
-def test_missing_env_branch_is_clear(example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_env_branch_is_clear(
+    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     _remote, work = example_repo
-    config = (work / "gitops-promotion.yaml").read_text().replace(
-        "  - name: dev\n    auto: true", "  - name: dev\n    auto: true\n    branch: dev")
+    config = (
+        (work / "gitops-promotion.yaml")
+        .read_text()
+        .replace("  - name: dev\n    auto: true", "  - name: dev\n    auto: true\n    branch: dev")
+    )
     (work / "gitops-promotion.yaml").write_text(config)
     git(work, "commit", "--quiet", "-am", "dev on a branch")
-    code, _, err = run(capsys, "new", "--group", "apps", "--app", "podinfo", "--tag", "1.0",
-                       "--sourcedir", str(work), *BASE)
+    code, _, err = run(
+        capsys, "new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work), *BASE
+    )
     assert code == 1
     assert "branch 'dev' does not exist on remote 'origin'" in err
 

@@ -27,7 +27,10 @@ def test_every_command_has_help_with_env_vars(capsys: pytest.CaptureFixture[str]
         (["new", "--group", "g", "--app", "a", "--tag", "t", "--bogus"], "No such option '--bogus'"),
         (["new", "--group", "g", "--app", "a"], "Missing option '--tag'"),
         (["nonsense"], "No such command 'nonsense'"),
-        (["new", "--group", "g", "--app", "a", "--tag", "t", "--provider", "gitlab"], "'gitlab' is not one of"),
+        (
+            ["new", "--group", "g", "--app", "a", "--tag", "t", "--provider", "gitlab"],
+            "'gitlab' is not one of",
+        ),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,8 +38,9 @@ def test_usage_errors_exit_2(argv: list[str], needle: str, capsys: pytest.Captur
     assert needle in capsys.readouterr().err
 
 
-def test_missing_config_is_exit_2_naming_file(example_repo: tuple[Path, Path],
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_config_is_exit_2_naming_file(
+    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     _remote, work = example_repo
     (work / "gitops-promotion.yaml").unlink()
     code = main(["new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work)])
@@ -46,8 +50,9 @@ def test_missing_config_is_exit_2_naming_file(example_repo: tuple[Path, Path],
     assert len(err.strip().splitlines()) == 1
 
 
-def test_unexpected_error_is_exit_3_with_hint(monkeypatch: pytest.MonkeyPatch, example_repo: tuple[Path, Path],
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_unexpected_error_is_exit_3_with_hint(
+    monkeypatch: pytest.MonkeyPatch, example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     _remote, work = example_repo
 
     def boom(*_args: object, **_kwargs: object) -> None:
@@ -56,7 +61,10 @@ def test_unexpected_error_is_exit_3_with_hint(monkeypatch: pytest.MonkeyPatch, e
     monkeypatch.setattr("gitops_promotion.commands.new.new", boom)
     assert main(["new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work)]) == 3
     assert "rerun with -v" in capsys.readouterr().err
-    assert main(["new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work), "-v"]) == 3
+    assert (
+        main(["new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work), "-v"])
+        == 3
+    )
     assert "Traceback" in capsys.readouterr().err
 
 

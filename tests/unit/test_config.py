@@ -49,7 +49,9 @@ def test_go_tool_config_loads_with_domain_helpers(tmp_path: Path) -> None:
     assert config.merge_method == "merge" and config.default_branch is None
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("90s", 90), ("10m", 600), ("1h30m", 5400), (2, 120), ("3", 180)])
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("90s", 90), ("10m", 600), ("1h30m", 5400), (2, 120), ("3", 180)]
+)
 def test_status_timeout_is_minutes_or_duration(tmp_path: Path, value: object, seconds: float) -> None:
     text = f"status_timeout_minutes: {value!r}\nenvironments: [{{name: dev}}]\n".replace("'", '"')
     assert load_config(write(tmp_path, text)).status_timeout_seconds == seconds
@@ -59,16 +61,27 @@ def test_status_timeout_is_minutes_or_duration(tmp_path: Path, value: object, se
     ("text", "expected"),
     [
         ("environments: [{name: dev}]\nprflw: per-app\n", "gitops-promotion.yaml:2: prflw: unknown key"),
-        ("environments:\n  - name: dev\n    autoo: true\n", "gitops-promotion.yaml:3: environments.0.autoo: unknown key"),
+        (
+            "environments:\n  - name: dev\n    autoo: true\n",
+            "gitops-promotion.yaml:3: environments.0.autoo: unknown key",
+        ),
         ("environments:\n  - name: dev\n  - name: dev\n", "duplicate environment name(s): dev"),
         ("environments: []\n", "environments must list at least one environment"),
         ("prflow: per-app\n", "environments: Field required"),
-        ("environments: [{name: dev}]\nmerge_method: octopus\n", "gitops-promotion.yaml:2: merge_method: Input should be"),
+        (
+            "environments: [{name: dev}]\nmerge_method: octopus\n",
+            "gitops-promotion.yaml:2: merge_method: Input should be",
+        ),
         ("environments: [{name: dev}]\nstatus_timeout_minutes: soon\n", "invalid duration 'soon'"),
         ("environments: [{name: Dev_1}]\n", "must be a DNS label"),
-        ("environments:\n  - name: prod\n    auto: true\n    policy: {freeze: true}\n", "frozen (policy.freeze) and auto"),
-        ("environments: [{name: dev}]\ngroups:\n  apps:\n    policies: {prod: {freeze: true}}\n",
-         "groups.apps.policies names unknown environment 'prod'"),
+        (
+            "environments:\n  - name: prod\n    auto: true\n    policy: {freeze: true}\n",
+            "frozen (policy.freeze) and auto",
+        ),
+        (
+            "environments: [{name: dev}]\ngroups:\n  apps:\n    policies: {prod: {freeze: true}}\n",
+            "groups.apps.policies names unknown environment 'prod'",
+        ),
         ("environments: [{name: dev, policy: {allowed_tags: '('}}]\n", "not a valid regular expression"),
         ("environments: [{name: dev}\n", "gitops-promotion.yaml:2: invalid YAML"),
         ("- a\n- b\n", "expected a mapping at the top level"),
@@ -90,8 +103,13 @@ def test_missing_config_names_file(tmp_path: Path) -> None:
 
 def test_locations_directory_branch_and_mixed_layouts() -> None:
     config = Config.model_validate(
-        {"environments": [{"name": "dev"}, {"name": "stage", "path": "clusters/{env}/{group}"},
-                          {"name": "prod", "branch": "prod"}]}
+        {
+            "environments": [
+                {"name": "dev"},
+                {"name": "stage", "path": "clusters/{env}/{group}"},
+                {"name": "prod", "branch": "prod"},
+            ]
+        }
     )
     assert config.location("dev", "apps", "main").branch == "main"
     assert config.location("dev", "apps", "main").path == "apps/dev"
@@ -104,9 +122,16 @@ def test_locations_directory_branch_and_mixed_layouts() -> None:
 def test_policy_overrides_merge_env_group_app() -> None:
     config = Config.model_validate(
         {
-            "environments": [{"name": "dev"}, {"name": "prod", "policy": {"allowed_tags": r"v\d+", "freeze": False}}],
-            "groups": {"apps": {"policies": {"prod": {"freeze": True}},
-                                "applications": {"web": {"policies": {"prod": {"allowed_tags": ".*"}}}}}},
+            "environments": [
+                {"name": "dev"},
+                {"name": "prod", "policy": {"allowed_tags": r"v\d+", "freeze": False}},
+            ],
+            "groups": {
+                "apps": {
+                    "policies": {"prod": {"freeze": True}},
+                    "applications": {"web": {"policies": {"prod": {"allowed_tags": ".*"}}}},
+                }
+            },
         }
     )
     web = config.policy("prod", "apps", "web")
@@ -118,7 +143,9 @@ def test_policy_overrides_merge_env_group_app() -> None:
 
 def test_unknown_env_lists_known_ones() -> None:
     config = Config.model_validate({"environments": [{"name": "dev"}, {"name": "qa"}]})
-    with pytest.raises(ConfigError, match="unknown environment 'prod'; gitops-promotion.yaml defines: dev, qa"):
+    with pytest.raises(
+        ConfigError, match=r"unknown environment 'prod'; gitops-promotion.yaml defines: dev, qa"
+    ):
         config.env("prod")
 
 
@@ -143,5 +170,11 @@ def test_two_envs_in_one_place_rejected(envs: list[dict[str, str]]) -> None:
 
 
 def test_branch_envs_with_distinct_paths_allowed() -> None:
-    Config.model_validate({"environments": [{"name": "a", "branch": "env", "path": "a/{group}"},
-                                            {"name": "b", "branch": "env", "path": "b/{group}"}]})
+    Config.model_validate(
+        {
+            "environments": [
+                {"name": "a", "branch": "env", "path": "a/{group}"},
+                {"name": "b", "branch": "env", "path": "b/{group}"},
+            ]
+        }
+    )

@@ -35,19 +35,27 @@ def test_all_clusters_must_pass() -> None:
     both = [st("kustomization/apps-dev/aa", "success"), st("kustomization/apps-dev/bb", "failure")]
     reading = read_gate(both, "apps-dev")
     assert reading.verdict == "failure"
-    assert reading.seen == (("kustomization/apps-dev/aa", "success"), ("kustomization/apps-dev/bb", "failure"))
+    assert reading.seen == (
+        ("kustomization/apps-dev/aa", "success"),
+        ("kustomization/apps-dev/bb", "failure"),
+    )
     pending = [st("kustomization/apps-dev/aa", "success"), st("kustomization/apps-dev/bb", "pending")]
     assert read_gate(pending, "apps-dev").verdict == "pending"
 
 
 def test_other_envs_and_groups_ignored() -> None:
-    statuses = [st("kustomization/apps-qa/aa", "failure"), st("kustomization/other-dev/aa", "failure"),
-                st("kustomization/apps-dev", "success")]
+    statuses = [
+        st("kustomization/apps-qa/aa", "failure"),
+        st("kustomization/other-dev/aa", "failure"),
+        st("kustomization/apps-dev", "success"),
+    ]
     assert read_gate(statuses, "apps-dev").verdict == "success"
 
 
 def test_azure_genres() -> None:
-    statuses = [st("kustomization/apps-dev/aa", "success", genre="fluxcd"),
-                st("kustomization/apps-dev/bb", "success", genre="fluxcd:cluster-b"),
-                st("kustomization/apps-dev/cc", "failure", genre="other-tool")]
+    statuses = [
+        st("kustomization/apps-dev/aa", "success", genre="fluxcd"),
+        st("kustomization/apps-dev/bb", "success", genre="fluxcd:cluster-b"),
+        st("kustomization/apps-dev/cc", "failure", genre="other-tool"),
+    ]
     assert read_gate(statuses, "apps-dev").verdict == "success"
