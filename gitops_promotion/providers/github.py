@@ -15,7 +15,7 @@ from typing import Any
 from github import Auth, Github, GithubException
 from github.PullRequest import PullRequest as GhPullRequest
 
-from gitops_promotion.errors import ProviderError
+from gitops_promotion.errors import ProviderError, PullRequestExists
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.base import (
     AutoMergeOutcome,
@@ -131,26 +131,19 @@ class GitHubProvider:
                 write=True,
             )
         except ProviderError as exc:
-            # A concurrent run (or a retried request that did land) opened it first: take that one over.
-            if "already exists" not in exc.message:
-                raise
-            existing = self.find_open_pr(head, base)
-            if existing is None:
-                raise
-            return self.update_pr(existing, title=title, body=body)
+            # A concurrent run (or a retried request that did land) opened it first; the caller takes it over.
+            if "already exists" in exc.message:
+                raise PullRequestExists(exc.message) from None
+            raise
         return self._keep(created, full=True)
 
     def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
         obj = self._pulls.get(pr.number) or self._fetch_pull(pr.number)
-        self._retry.call(
-            f"update pull request #{pr.number}", lambda: obj.edit(title=title, body=body), write=True
-        )
+        self._retry.call(f"update pull request #{pr.number}", lambda: obj.edit(title=title, body=body), write=True)
         return self._keep(obj, full=True)  # edit() refreshed obj from GitHub's answer
 
     def _fetch_pull(self, number: int) -> GhPullRequest:
-        pull: GhPullRequest = self._retry.call(
-            f"read pull request #{number}", lambda: self._repo.get_pull(number)
-        )
+        pull: GhPullRequest = self._retry.call(f"read pull request #{number}", lambda: self._repo.get_pull(number))
         return pull
 
     def get_pr(self, number: int) -> PullRequest:
@@ -172,15 +165,11 @@ class GitHubProvider:
         return self._keep(chosen[0], full=False) if chosen else None
 
     # -- auto-merge -----------------------------------------------------------------------------------------
-    def set_auto_merge(
-        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod
-    ) -> AutoMergeOutcome:
+    def set_auto_merge(self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod) -> AutoMergeOutcome:
         if enabled == pr.auto_merge:
             return "unchanged"
         if not enabled:
-            self._graphql(
-                f"disable auto-merge on #{pr.number}", _DISABLE_AUTO_MERGE, {"id": self._node_id(pr)}
-            )
+            self._graphql(f"disable auto-merge on #{pr.number}", _DISABLE_AUTO_MERGE, {"id": self._node_id(pr)})
             return "disabled"
         try:
             self._graphql(
@@ -293,9 +282,7 @@ class GitHubProvider:
             # Reading protection needs admin rights the promotion token should not have: report, do not block.
             return Check(title, False, f"cannot read protection: {describe(exc)}", fix=fix, blocking=False)
         required = data.get("required_status_checks") or {}
-        contexts = set(required.get("contexts") or []) | {
-            c.get("context") for c in required.get("checks") or []
-        }
+        contexts = set(required.get("contexts") or []) | {c.get("context") for c in required.get("checks") or []}
         ok = required_check in contexts
         detail = f"required: {', '.join(sorted(c for c in contexts if c)) or 'none'}"
         return Check(title, ok, detail, fix=fix)

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gitops_promotion.errors import ProviderError, UsageError
+from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.github import GitHubProvider, build
 from gitops_promotion.providers.github_auth import WORKFLOW_AUTH_WARNING
@@ -183,12 +183,12 @@ def test_find_create_update_use_targeted_requests(forge: Forge) -> None:
     ]
 
 
-def test_create_takes_over_a_pr_opened_concurrently(forge: Forge) -> None:
+def test_create_reports_a_pr_opened_concurrently(forge: Forge) -> None:
     forge.push_branch(HEAD)
     first = forge.provider().create_pr(head=HEAD, base="main", title="one", body="a")
-    again = forge.provider().create_pr(head=HEAD, base="main", title="two", body="b")
-    assert again.number == first.number
-    assert [(p.title, p.body) for p in forge.fake.prs] == [("two", "b")]
+    with pytest.raises(PullRequestExists, match=f"A pull request already exists for {HEAD}"):
+        forge.provider().create_pr(head=HEAD, base="main", title="two", body="b")
+    assert [(p.number, p.title) for p in forge.fake.prs] == [(first.number, "one")]
 
 
 def test_update_from_another_run_costs_one_request(forge: Forge) -> None:
@@ -331,9 +331,7 @@ def test_5xx_is_retried_with_backoff(forge: Forge) -> None:
 
 def test_5xx_gives_up_with_one_line(forge: Forge) -> None:
     forge.fake.fail_next(5, status=503)
-    with pytest.raises(
-        ProviderError, match=r"^GitHub refused to look up the open pull request .*: 503"
-    ) as caught:
+    with pytest.raises(ProviderError, match=r"^GitHub refused to look up the open pull request .*: 503") as caught:
         forge.provider().find_open_pr(HEAD, "main")
     assert "\n" not in str(caught.value)
     assert forge.sleep.waits == [1.0, 2.0, 4.0, 8.0]
@@ -451,9 +449,7 @@ def test_github_app_credentials_mint_an_installation_token(
     assert provider.create_pr(head=HEAD, base="main", title="t", body="b").author == "gitops-app[bot]"
 
 
-def test_github_app_not_installed(
-    tmp_path: Path, github_fake_factory: FakeFactory, app_key: tuple[str, str]
-) -> None:
+def test_github_app_not_installed(tmp_path: Path, github_fake_factory: FakeFactory, app_key: tuple[str, str]) -> None:
     private, public = app_key
     forge = _forge(tmp_path, github_fake_factory, app=AppIdentity(1, public))
     forge.fake.routes.app_id = None  # the app exists but has no installation on acme/gitops
@@ -497,9 +493,7 @@ def test_settings_checks(forge: Forge) -> None:
     forge.fake.state.settings.allow_auto_merge = False
     checks = {
         c.name: c
-        for c in forge.provider().settings_checks(
-            base_branches=["main", "prod"], required_check="promotion-gate"
-        )
+        for c in forge.provider().settings_checks(base_branches=["main", "prod"], required_check="promotion-gate")
     }
     assert not checks["auto-merge allowed"].ok
     assert checks["token can push"].ok
