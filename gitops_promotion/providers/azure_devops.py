@@ -120,6 +120,7 @@ class AzureDevOpsProvider:
         self._cache_dir = cache_dir
         self._build_url = build_url
         self._sleep = sleep
+        self._seen: dict[int, Any] = {}
 
     def __repr__(self) -> str:
         return f"AzureDevOpsProvider({self.repo!r})"
@@ -158,6 +159,9 @@ class AzureDevOpsProvider:
 
     # -- pull requests ---------------------------------------------------------------------------------
     def _to_pr(self, raw: Any) -> PullRequest:
+        # Remember the SDK object: set_auto_merge needs createdBy and completionOptions, which our
+        # PullRequest does not carry, and re-reading them would cost a request per PR.
+        self._seen[raw.pull_request_id] = raw
         state = _PR_STATE.get(str(raw.status), "closed")
         merged = state == "merged"
         return PullRequest(
@@ -201,18 +205,14 @@ class AzureDevOpsProvider:
     def find_open_pr(self, head: str, base: str) -> PullRequest | None:
         from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria  # noqa: PLC0415 - lazy SDK
 
-        criteria = GitPullRequestSearchCriteria(
-            source_ref_name=_ref(head), target_ref_name=_ref(base), status="active"
-        )
+        criteria = GitPullRequestSearchCriteria(source_ref_name=_ref(head), target_ref_name=_ref(base), status="active")
         found = self._search(criteria, top=1)
         return self._full(found[0]) if found else None
 
     def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
         from azure.devops.v7_1.git.models import GitPullRequest  # noqa: PLC0415 - lazy SDK
 
-        new = GitPullRequest(
-            source_ref_name=_ref(head), target_ref_name=_ref(base), title=title, description=body
-        )
+        new = GitPullRequest(source_ref_name=_ref(head), target_ref_name=_ref(base), title=title, description=body)
         try:
             created = self.call(
                 f"creating the pull request from {head} into {base}",
@@ -260,7 +260,7 @@ class AzureDevOpsProvider:
             IdentityRef,
         )
 
-        raw = self._raw_pr(pr.number)
+        raw = self._seen.get(pr.number) or self._raw_pr(pr.number)
         if raw.status != "active":
             return "merged" if raw.status == "completed" else "unchanged"
         options = raw.completion_options
@@ -294,7 +294,9 @@ class AzureDevOpsProvider:
             if exc.code != PR_NOT_EDITABLE:
                 raise
             updated = self._raw_pr(pr.number)
+            self._seen[pr.number] = updated
             return "merged" if updated.status == "completed" else "unchanged"
+        self._seen[pr.number] = updated
         if updated.status == "completed":
             return "merged"
         return "enabled" if enabled else "disabled"
@@ -314,7 +316,7 @@ class AzureDevOpsProvider:
         for result in answer.results or []:
             for raw in (result or {}).get(sha, []):
                 if raw.target_ref_name == _ref(base) and raw.status == "completed":
-                    return self.get_pr(raw.pull_request_id)  # the query cuts descriptions too
+                    return self._full(raw)  # the query cuts descriptions like a search does
         return None
 
     def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
@@ -326,9 +328,7 @@ class AzureDevOpsProvider:
         skip = 0
         while True:
             page = self._search(criteria, top=_PAGE, skip=skip)
-            found.extend(
-                self._full(raw) for raw in page if _branch(raw.source_ref_name).startswith(head_prefix)
-            )
+            found.extend(self._full(raw) for raw in page if _branch(raw.source_ref_name).startswith(head_prefix))
             if len(page) < _PAGE:
                 return found
             skip += _PAGE

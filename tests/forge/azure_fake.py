@@ -85,9 +85,7 @@ LOCATIONS = (
         "{project}/_apis/{area}/repositories/{repositoryId}/{resource}/{pullRequestId}",
     ),
     Location(PR_BY_ID, "git", "pullRequests", "{project}/_apis/{area}/{resource}/{pullRequestId}"),
-    Location(
-        PR_QUERY, "git", "pullRequestQuery", "{project}/_apis/{area}/repositories/{repositoryId}/{resource}"
-    ),
+    Location(PR_QUERY, "git", "pullRequestQuery", "{project}/_apis/{area}/repositories/{repositoryId}/{resource}"),
     Location(
         PR_STATUSES,
         "git",
@@ -185,14 +183,18 @@ class AzureFake:
         self._thread.join(timeout=5)
 
     # -- helpers for tests -----------------------------------------------------------------------------
-    def post_status(
-        self, sha: str, state: str, name: str, genre: str = "fluxcd", description: str = ""
-    ) -> None:
+    def post_status(self, sha: str, state: str, name: str, genre: str = "fluxcd", description: str = "") -> None:
         """Post a commit status as Flux's notification controller does."""
         with self.lock:
             self.state.post_commit_status(
                 sha, {"state": state, "description": description, "context": {"name": name, "genre": genre}}
             )
+
+    def post_pr_status(self, number: int, genre: str, name: str, state: str) -> None:
+        """Post a PR status as a pipeline or a status-check service does."""
+        with self.lock:
+            status = self.state.status({"context": {"genre": genre, "name": name}, "state": state})
+            self.state.get(number).statuses.append(status)
 
     def complete(self, number: int) -> str:
         """Complete PR ``number`` now (a real merge); the new tip of its target branch."""
@@ -211,9 +213,7 @@ class AzureFake:
                 self.state.complete(number)
             return ready
 
-    def add_policy(
-        self, branch: str, type_id: str, settings: dict[str, Any], *, blocking: bool = True
-    ) -> None:
+    def add_policy(self, branch: str, type_id: str, settings: dict[str, Any], *, blocking: bool = True) -> None:
         """A branch policy on ``branch`` (what `doctor` reads); completion is gated by ``require_status``."""
         self.state.add_policy(branch, type_id, settings, blocking=blocking)
 
@@ -248,9 +248,7 @@ class AzureFake:
         self.hooks.append(_Hook(method, path, action))
 
     def calls(self, method: str | None = None, path: str = "") -> list[Recorded]:
-        return [
-            r for r in self.requests if (method is None or r.method == method) and re.search(path, r.path)
-        ]
+        return [r for r in self.requests if (method is None or r.method == method) and re.search(path, r.path)]
 
     # -- request handling ------------------------------------------------------------------------------
     def _authorised(self, header: str | None) -> bool:
@@ -292,14 +290,10 @@ class AzureFake:
         if unknown:
             problems.append(f"{where}: query parameters {sorted(unknown)} not in git-7.1.json")
         if operation.body_ref:
-            problems += [
-                f"{where} (git-7.1.json): {p}" for p in spec.check_body(operation.body_ref, req.body)
-            ]
+            problems += [f"{where} (git-7.1.json): {p}" for p in spec.check_body(operation.body_ref, req.body)]
         return problems
 
-    def handle(
-        self, method: str, raw_path: str, headers: Any, raw_body: bytes
-    ) -> tuple[int, dict[str, str], Any]:
+    def handle(self, method: str, raw_path: str, headers: Any, raw_body: bytes) -> tuple[int, dict[str, str], Any]:
         """Answer one request: (status, extra headers, JSON payload). The HTTP handler and tests call this."""
         url = urlsplit(raw_path)
         version = re.search(r"api-version=([\w.-]+)", headers.get("Accept", "") or "")
@@ -363,11 +357,7 @@ class AzureFake:
             return {"count": 1, "value": [granted]}
         if location == RESOURCE_AREAS:
             # Azure DevOps Server answers an empty list: the SDK then uses the collection URL for every area.
-            areas = (
-                [{"id": GIT_AREA, "name": "git", "locationUrl": self.base_url + "/"}]
-                if self.resource_areas
-                else []
-            )
+            areas = [{"id": GIT_AREA, "name": "git", "locationUrl": self.base_url + "/"}] if self.resource_areas else []
             return {"count": len(areas), "value": areas}
         project = req.values.get("project", "")
         if project.lower() not in (state.project["name"].lower(), state.project["id"]):
@@ -434,9 +424,7 @@ _GIT_API: dict[tuple[str, str, bool], Callable[[AzureState, _Request], Any]] = {
     (PR_QUERY, "POST", False): lambda state, req: state.query(req.body),
     (PR_STATUSES, "POST", True): _post_pr_status,
     (PR_STATUSES, "GET", True): _pr_statuses,
-    (COMMIT_STATUSES, "POST", False): lambda state, req: state.post_commit_status(
-        req.values["commitId"], req.body
-    ),
+    (COMMIT_STATUSES, "POST", False): lambda state, req: state.post_commit_status(req.values["commitId"], req.body),
     (COMMIT_STATUSES, "GET", False): _commit_statuses,
     (GIT_POLICIES, "GET", False): lambda state, req: state.policy_list(req.query),
 }
