@@ -8,14 +8,14 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from github import Auth, Github, GithubException
 from github.PullRequest import PullRequest as GhPullRequest
 
-from gitops_promotion.errors import ProviderError, PullRequestExists
+from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.base import (
     AutoMergeOutcome,
@@ -306,6 +306,21 @@ def _to_status(item: dict[str, Any]) -> CommitStatus:
     )
 
 
+def _write_interval(environ: Mapping[str, str]) -> float:
+    """Seconds between writes: GitHub asks for one; GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL may lower it."""
+    raw = environ.get(WRITE_INTERVAL_ENV, "").strip()
+    if not raw:
+        return 1.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 60:
+        msg = f"{WRITE_INTERVAL_ENV}={raw!r} must be a number of seconds between 0 and 60"
+        raise UsageError(msg)
+    return value
+
+
 def build(
     settings: ProviderSettings,
     *,
@@ -314,8 +329,7 @@ def build(
 ) -> GitHubProvider:
     """Build the adapter from CLI settings: locate repo and APIs, get a token, turn PyGithub's waits off."""
     location = locate(settings.remote_url, settings.environ, settings.api_url)
-    interval = settings.environ.get(WRITE_INTERVAL_ENV, "").strip()
-    resilience = Resilience(sleep=sleep, clock=clock, write_interval=float(interval) if interval else 1.0)
+    resilience = Resilience(sleep=sleep, clock=clock, write_interval=_write_interval(settings.environ))
     secrets = tuple(s for s in (settings.token, settings.github_app_private_key) if s)
     resilience.secrets = secrets
     token, warnings = resolve_token(

@@ -14,7 +14,21 @@ import pytest
 
 from gitops_promotion.cli import main
 from tests.conftest import git
-from tests.e2e.scenarios import BRANCH, SCENARIOS, PRView, cluster_suffix, play
+from tests.e2e.scenarios import (
+    BRANCH,
+    SCENARIOS,
+    EditConfig,
+    ExpectPR,
+    Flux,
+    Gate,
+    PRView,
+    Sync,
+    cluster_suffix,
+    new,
+    play,
+    promote,
+    status,
+)
 from tests.forge.fixtures import FakeFactory
 from tests.forge.github_fake import AppIdentity, FakeGitHub
 
@@ -90,6 +104,31 @@ def github(
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario(github: GitHubDriver, name: str) -> None:
     play(github, SCENARIOS[name])
+
+
+@pytest.mark.parametrize("method", ["squash", "rebase"])
+def test_merge_methods_still_find_the_promotion(github: GitHubDriver, method: str) -> None:
+    """promote finds the PR behind a squash or rebase commit (merge_commit_sha is the new commit on main)."""
+    play(
+        github,
+        [
+            EditConfig("prflow: per-app", f"prflow: per-app\nmerge_method: {method}"),
+            new("7.0.0", f"created branch {BRANCH} with pull request 1"),
+            Gate(1),
+            ExpectPR(1, "merged"),
+            Sync(),
+            Flux("dev", "success", on="HEAD"),
+            promote("to environment qa"),
+            status("successful reconciliation for apps-dev"),
+        ],
+    )
+    head = github.git("rev-parse", "origin/main")
+    assert github.pr(1).merge_commit == head
+    assert len(github.git("show", "-s", "--format=%P", head).split()) == 1  # no merge commit
+    assert github.fake.pr(1).auto_merge is None and github.fake.pr(2).auto_merge == {
+        "merge_method": method,
+        "enabled_by": "gitops-bot",
+    }
 
 
 # -- what each command costs -------------------------------------------------------------------------------
@@ -262,6 +301,15 @@ def test_5xx_and_rate_limits_are_retried(github: GitHubDriver) -> None:
     assert code == 0, out
     assert [r.status for r in github.fake.requests] == [502, 201, 403, 200]
     assert github.pr(1).auto_merge
+
+
+def test_rejected_push_is_retried(github: GitHubDriver) -> None:
+    github.fake.reject_next_push(1)
+    code, out = github.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 0, out
+    assert github.fake.state.git.pushes_left_to_reject() == 0  # the first push was refused, the retry landed
+    assert git(github.remote, "rev-list", "--count", f"main..{BRANCH}") == "1"
+    assert [pr.head for pr in github.fake.prs] == [BRANCH]
 
 
 def test_api_failure_is_an_error_never_a_skip(github: GitHubDriver) -> None:

@@ -84,9 +84,7 @@ class FakeGitHub:
         self.schemas = schemas
         self.owner, self.repo, self.ghes, self.app = owner, repo, ghes, app
         self.tokens = dict(tokens or {"ghp_fake_token_0123456789": "gitops-bot"})
-        self.state = GitHubState(
-            bare, settings or RepoSettings(), clock or (lambda: datetime.now(timezone.utc))
-        )
+        self.state = GitHubState(bare, settings or RepoSettings(), clock or (lambda: datetime.now(timezone.utc)))
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.faults: list[Fault] = []
@@ -136,9 +134,7 @@ class FakeGitHub:
     def post_status(self, sha: str, context: str, state: str, description: str = "") -> FakeStatus:
         """Post a commit status as Flux or a CI job would, then let auto-merge act on it."""
         with self.state.lock:
-            status = self.state.add_status(
-                sha, context=context, state=state, creator="flux", description=description
-            )
+            status = self.state.add_status(sha, context=context, state=state, creator="flux", description=description)
             self.state.tick()
             return status
 
@@ -173,13 +169,9 @@ class FakeGitHub:
                 "x-ratelimit-limit": str(RATE_LIMIT),
                 "x-ratelimit-reset": reset,
             }
-            self.faults.append(
-                Fault(403, headers, "API rate limit exceeded for installation ID 1.", match=match)
-            )
+            self.faults.append(Fault(403, headers, "API rate limit exceeded for installation ID 1.", match=match))
         else:
-            message = (
-                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
-            )
+            message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
             self.faults.append(Fault(403, {"retry-after": str(wait)}, message, match=match))
 
     def reset_next(self, n: int = 1, match: str | None = None) -> None:
@@ -187,6 +179,10 @@ class FakeGitHub:
 
     def slow_next(self, seconds: float, n: int = 1, match: str | None = None) -> None:
         self.faults.extend(Fault(200, delay=seconds, match=match) for _ in range(n))
+
+    def reject_next_push(self, n: int = 1) -> None:
+        """The next ``n`` git pushes to the bare repository are rejected (pre-receive hook)."""
+        self.state.git.reject_pushes(n)
 
     def rate_used(self, token: str | None = None) -> int:
         return RATE_LIMIT - self.rate_remaining.get(token or self.token, RATE_LIMIT)
@@ -217,9 +213,7 @@ class FakeGitHub:
         login = self.tokens.get(credential) or self.routes.issued_tokens.get(credential)
         return (login, None) if login else (None, "Bad credentials")
 
-    def handle(
-        self, method: str, raw_path: str, headers: Any, body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
         """Answer one HTTP request: fault, auth, validation, dispatch, rate limit, ETag."""
         split = urlsplit(raw_path)
         query = parse_qs(split.query, keep_blank_values=True)
@@ -258,9 +252,7 @@ class FakeGitHub:
         with self.state.lock:
             reply = self.routes.dispatch(Call(method, path, args, payload, login))
         if reply.status < 300:
-            self.violations.extend(
-                self.schemas.response_violations(method, path, reply.status, reply.payload)
-            )
+            self.violations.extend(self.schemas.response_violations(method, path, reply.status, reply.payload))
         return self._finish(
             method,
             path,
@@ -278,9 +270,7 @@ class FakeGitHub:
             document = graphql.parse(request["query"])
         except (ValueError, KeyError, graphql.GraphQLError) as exc:
             self.violations.append(f"POST /graphql: unparsable document: {exc}")
-            return self._finish(
-                "POST", "/graphql", {}, 400, {"message": "Problems parsing JSON"}, token=credential
-            )
+            return self._finish("POST", "/graphql", {}, 400, {"message": "Problems parsing JSON"}, token=credential)
         variables = request.get("variables") or {}
         problems = self.schemas.graphql_violations(document, variables)
         fields = ",".join(

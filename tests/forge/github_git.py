@@ -14,6 +14,16 @@ _BOT = {
 }
 
 
+_REJECT_HOOK = """#!/bin/sh
+left=$(cat reject-pushes 2>/dev/null || echo 0)
+if [ "$left" -gt 0 ]; then
+  echo $((left - 1)) > reject-pushes
+  echo "simulated rejection by the fake forge" >&2
+  exit 1
+fi
+"""
+
+
 class MergeConflictError(Exception):
     """The head branch does not merge cleanly into the base branch."""
 
@@ -36,6 +46,17 @@ class BareRepo:
             msg = f"git {' '.join(args)}: {done.stderr.strip()}"
             raise RuntimeError(msg)
         return done.stdout.strip()
+
+    def reject_pushes(self, count: int) -> None:
+        """Make the next ``count`` pushes fail in a pre-receive hook, as a busy or protected remote would."""
+        (self.path / "reject-pushes").write_text(str(count), encoding="utf-8")
+        hook = self.path / "hooks" / "pre-receive"
+        hook.write_text(_REJECT_HOOK, encoding="utf-8")
+        hook.chmod(0o755)
+
+    def pushes_left_to_reject(self) -> int:
+        marker = self.path / "reject-pushes"
+        return int(marker.read_text(encoding="utf-8")) if marker.exists() else 0
 
     def sha(self, branch: str) -> str | None:
         out = self.git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", check=False)
@@ -89,9 +110,7 @@ class BareRepo:
             text = f"{title}\n\n{message}".strip()
             new = self.git("commit-tree", tree, *parents, "-m", text, env=_BOT)
         elif method == "squash":
-            new = self.git(
-                "commit-tree", tree, "-p", base_sha, "-m", f"{title}\n\n{message}".strip(), env=_BOT
-            )
+            new = self.git("commit-tree", tree, "-p", base_sha, "-m", f"{title}\n\n{message}".strip(), env=_BOT)
         else:
             # Rebase: replay with the original authorship. The tool's branches carry one commit; for several,
             # the final tree lands on the last replayed commit (enough for a fake).

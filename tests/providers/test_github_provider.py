@@ -380,6 +380,12 @@ def test_writes_are_spaced_reads_are_not(forge: Forge) -> None:
     assert forge.sleep.waits == [1.0]
 
 
+@pytest.mark.parametrize("value", ["fast", "-1", "600"])
+def test_bad_write_interval_is_a_usage_error(forge: Forge, value: str) -> None:
+    with pytest.raises(UsageError, match="GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL"):
+        forge.provider(environ={"GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL": value})
+
+
 def test_client_errors_are_not_retried_and_never_show_the_token(forge: Forge) -> None:
     provider = forge.provider(token="ghp_wrong_but_secret_value")
     with pytest.raises(ProviderError) as caught:
