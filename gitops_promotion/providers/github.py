@@ -31,6 +31,8 @@ from gitops_promotion.providers.github_retry import Resilience, describe
 from gitops_promotion.providers.github_urls import GitHubLocation, locate
 
 TIMEOUT_S = 30
+STATUS_PAGE = 100
+STATUS_MAX_PAGES = 10
 WRITE_INTERVAL_ENV = "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL"
 
 _ENABLE_AUTO_MERGE = """
@@ -178,8 +180,9 @@ class GitHubProvider:
                 {"id": self._node_id(pr), "method": merge_method.upper()},
             )
         except ProviderError as exc:
-            if "clean status" in exc.message:
-                # GitHub will not queue a PR that can merge now: merge it, pinned to the commit we pushed.
+            if "clean status" in exc.message or "unstable status" in exc.message:
+                # GitHub will not queue a PR that can merge now (required checks green; "unstable" means
+                # only optional ones are not): merge it, pinned to the commit we pushed.
                 self._merge(pr, merge_method)
                 return "merged"
             for needle, hint in _SETTINGS_HINT.items():
@@ -222,24 +225,37 @@ class GitHubProvider:
     # -- statuses --------------------------------------------------------------------------------------------
     def commit_statuses(self, sha: str) -> list[CommitStatus]:
         cached = self._statuses.get(sha)
-        headers = {"If-None-Match": cached[0]} if cached else {}
+        status, etag, items = self._statuses_page(sha, 1, cached[0] if cached else None)
+        if status == 304 and cached:
+            return cached[1]  # nothing new (statuses arrive on page one); an authenticated 304 is free
+        page, everything = 1, list(items)
+        # Newest first: a context whose newest status sits past page one still counts (many clusters/apps).
+        while len(items) == STATUS_PAGE and page < STATUS_MAX_PAGES:
+            page += 1
+            _, _, items = self._statuses_page(sha, page, None)
+            everything.extend(items)
+        statuses = [_to_status(item) for item in everything]
+        if etag:
+            self._statuses[sha] = (etag, statuses)
+        return statuses
+
+    def _statuses_page(self, sha: str, page: int, etag: str | None) -> tuple[int, str | None, list[Any]]:
+        """(HTTP status, ETag, items) of one page, conditional on ``etag``."""
         url = f"/repos/{self._location.full_name}/commits/{sha}/statuses"
+        params: dict[str, Any] = {"per_page": STATUS_PAGE, **({"page": page} if page > 1 else {})}
+        headers = {"If-None-Match": etag} if etag else {}
         requester = self._gh.requester
 
         def fetch() -> tuple[int, dict[str, Any], str]:
-            status, response_headers, body = requester.requestJson("GET", url, {"per_page": 100}, headers)
+            status, response_headers, body = requester.requestJson("GET", url, params, headers)
             if status >= 400:
                 raise requester.createException(status, response_headers, _json_or_text(body))
             return status, response_headers, body
 
         status, response_headers, body = self._retry.call(f"read the statuses of {sha[:12]}", fetch)
-        if status == 304 and cached:
-            return cached[1]  # unchanged; an authenticated 304 costs no rate limit
-        statuses = [_to_status(item) for item in json.loads(body or "[]")]
-        etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
-        if etag:
-            self._statuses[sha] = (str(etag), statuses)
-        return statuses
+        new_etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
+        items = json.loads(body) if status == 200 and body else []
+        return status, str(new_etag) if new_etag else None, items
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
         """Nothing to do: on GitHub the workflow job running `status` is itself the required check."""

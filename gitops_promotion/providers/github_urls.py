@@ -54,16 +54,18 @@ def graphql_url_for(api_url: str) -> str:
 
 
 def locate(remote_url: str, environ: Mapping[str, str], api_url: str | None = None) -> GitHubLocation:
-    """Resolve the repository (GITHUB_REPOSITORY, else the remote) and API URLs (flag, env, remote host)."""
+    """Resolve the repository (the remote, else GITHUB_REPOSITORY) and API URLs (flag, env, remote host)."""
     remote = parse_remote(remote_url)
     full_name = environ.get("GITHUB_REPOSITORY", "").strip()
-    if full_name:
+    if remote is not None:
+        # The checkout's remote wins: a workflow in the app repo that checks out the GitOps repo has
+        # GITHUB_REPOSITORY naming the app repo, not the one to open pull requests on.
+        owner, repo = remote[1], remote[2]
+    elif full_name:
         if not _OWNER_REPO.match(full_name):
             msg = f"GITHUB_REPOSITORY={full_name!r} is not of the form owner/repo"
             raise UsageError(msg)
         owner, repo = full_name.split("/")
-    elif remote is not None:
-        owner, repo = remote[1], remote[2]
     else:
         msg = "cannot tell the GitHub repository: set GITHUB_REPOSITORY=owner/repo or use a GitHub remote"
         raise UsageError(msg)

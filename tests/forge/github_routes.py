@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import graphql
 
@@ -32,6 +32,7 @@ class Call:
     actor: str  # login behind the token ("" for an app JWT)
 
 
+T = TypeVar("T")
 Handler = Callable[["Routes", Call, re.Match[str]], Reply]
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = []
 
@@ -42,6 +43,12 @@ def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
         return func
 
     return register
+
+
+def _page(items: list[T], query: Mapping[str, str]) -> list[T]:
+    """GitHub's page/per_page slicing (the fake sends no Link header; clients stop on a short page)."""
+    per_page, page = int(query.get("per_page", "30")), int(query.get("page", "1"))
+    return items[(page - 1) * per_page : page * per_page]
 
 
 def _error(status: int, message: str) -> Reply:
@@ -62,9 +69,7 @@ def _error(status: int, message: str) -> Reply:
 class Routes:
     """Dispatches one authenticated, spec-valid call; `ForgeRefusalError` becomes GitHub's error body."""
 
-    def __init__(
-        self, state: GitHubState, payloads: Payloads, schemas: GitHubSchemas, app_id: int | None
-    ) -> None:
+    def __init__(self, state: GitHubState, payloads: Payloads, schemas: GitHubSchemas, app_id: int | None) -> None:
         self.state = state
         self.payloads = payloads
         self.schemas = schemas
@@ -125,9 +130,7 @@ class Routes:
         found = self.state.list_pulls(
             state=call.query.get("state", "open"), head=call.query.get("head"), base=call.query.get("base")
         )
-        if call.query.get("page", "1") != "1":
-            found = []  # everything fits on page one; the fake sends no Link header
-        return Reply(200, [self._pull_json(pr.number, simple=True) for pr in found])
+        return Reply(200, [self._pull_json(pr.number, simple=True) for pr in _page(found, call.query)])
 
     @route("POST", "REPO/pulls")
     def create_pull(self, call: Call, match: re.Match[str]) -> Reply:
@@ -139,9 +142,7 @@ class Routes:
             body=body.get("body") or "",
             user=call.actor,
         )
-        return Reply(
-            201, self._pull_json(pr.number), {"Location": self.payloads.repo_api + f"/pulls/{pr.number}"}
-        )
+        return Reply(201, self._pull_json(pr.number), {"Location": self.payloads.repo_api + f"/pulls/{pr.number}"})
 
     @route("GET", r"REPO/pulls/(?P<number>\d+)")
     def get_pull(self, call: Call, match: re.Match[str]) -> Reply:
@@ -182,9 +183,7 @@ class Routes:
     def list_statuses(self, call: Call, match: re.Match[str]) -> Reply:
         ref = match["ref"]
         sha = self.state.git.sha(ref) or ref
-        items = self.state.statuses_for(sha)
-        if call.query.get("page", "1") != "1":
-            items = []
+        items = _page(self.state.statuses_for(sha), call.query)
         return Reply(200, [self.payloads.status(s) for s in items])
 
     @route("POST", r"REPO/statuses/(?P<sha>[0-9a-f]{40})")
@@ -202,14 +201,10 @@ class Routes:
         return Reply(201, self.payloads.status(status))
 
     # -- GraphQL --------------------------------------------------------------------------------------------
-    def graphql(
-        self, document: graphql.DocumentNode, variables: Mapping[str, Any], actor: str
-    ) -> dict[str, Any]:
+    def graphql(self, document: graphql.DocumentNode, variables: Mapping[str, Any], actor: str) -> dict[str, Any]:
         """Execute a validated document with resolvers for the two auto-merge mutations."""
         root = _MutationRoot(self, actor)
-        result = graphql.execute(
-            self.schemas.graphql, document, root_value=root, variable_values=dict(variables)
-        )
+        result = graphql.execute(self.schemas.graphql, document, root_value=root, variable_values=dict(variables))
         out: dict[str, Any] = {"data": result.data}
         if result.errors:
             out["errors"] = [
@@ -270,9 +265,7 @@ class _MutationRoot:
     def enablePullRequestAutoMerge(self, info: object, input: dict[str, Any]) -> dict[str, Any]:
         pr = self._pr(input["pullRequestId"])
         try:
-            self.routes.state.enable_auto_merge(
-                pr, method=input.get("mergeMethod", "MERGE").lower(), actor=self.actor
-            )
+            self.routes.state.enable_auto_merge(pr, method=input.get("mergeMethod", "MERGE").lower(), actor=self.actor)
         except ForgeRefusalError as refusal:
             raise _GraphQLRefusalError(refusal.message) from None
         return self._payload(pr, input.get("clientMutationId"))

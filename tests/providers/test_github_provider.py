@@ -60,12 +60,14 @@ def test_graphql_url_is_derived_like_ghes(api: str, graphql: str) -> None:
     assert graphql_url_for(api) == graphql
 
 
-def test_locate_prefers_github_repository_and_api_env() -> None:
-    env = {"GITHUB_REPOSITORY": "org/repo", "GITHUB_API_URL": "https://ghes.example.com/api/v3"}
-    where = locate("git@github.com:other/thing.git", env)
-    assert (where.owner, where.repo) == ("org", "repo")
+def test_locate_prefers_the_remote_and_the_api_env() -> None:
+    env = {"GITHUB_REPOSITORY": "org/app", "GITHUB_API_URL": "https://ghes.example.com/api/v3"}
+    # A workflow of the app repo checking out the GitOps repo: the remote names the repo to act on.
+    where = locate("https://ghes.example.com/org/gitops.git", env)
+    assert (where.owner, where.repo) == ("org", "gitops")
     assert where.api_url == "https://ghes.example.com/api/v3"
     assert where.graphql_url == "https://ghes.example.com/api/graphql"
+    assert locate("/srv/gitops.git", env).full_name == "org/app"  # no usable remote: the CI variable
 
 
 def test_locate_infers_ghes_from_remote_host() -> None:
@@ -319,6 +321,16 @@ def test_statuses_newest_first_and_conditional_repeat_costs_nothing(forge: Forge
     forge.fake.post_status(sha, "kustomization/apps-qa", "error")
     assert provider.commit_statuses(sha)[0].state == "failure"
     assert forge.fake.requests[-1].status == 200
+
+
+def test_statuses_beyond_one_page_are_read(forge: Forge) -> None:
+    sha = git(forge.bare, "rev-parse", "main")
+    forge.fake.post_status(sha, "kustomization/apps-dev/aaaa1111", "success")
+    for index in range(150):
+        forge.fake.post_status(sha, f"kustomization/other-{index}", "success")
+    statuses = forge.provider().commit_statuses(sha)
+    assert len(statuses) == 151 and statuses[-1].context == "kustomization/apps-dev/aaaa1111"
+    assert [line.split("?")[1] for line in _lines(forge.fake)] == ["per_page=100", "page=2&per_page=100"]
 
 
 # -- resilience ----------------------------------------------------------------------------------------------
