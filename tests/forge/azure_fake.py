@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.forge.azure_schema import check_model, sdk_routes, swagger
+from tests.forge.azure_schema import check_answer, check_model, sdk_routes, swagger
 from tests.forge.azure_state import AzureApiError, AzureState, FakePR
 
 GIT_AREA = "4e080c62-fa21-4fbc-8fef-2a10a2b38049"
@@ -346,9 +346,13 @@ class AzureFake:
         self._run_hooks(req.method, req.path)
         req.values = {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
         try:
-            return 200, {}, self._dispatch(req, location.id)
+            payload = self._dispatch(req, location.id)
         except AzureApiError as exc:
             return exc.status, {}, exc.body()
+        self.violations.extend(
+            f"the fake's answer to {req.method} {req.rel}: {p}" for p in _answer_problems(req, location, payload)
+        )
+        return 200, {}, payload
 
     def _dispatch(self, req: _Request, location: str) -> Any:
         state = self.state
@@ -374,6 +378,18 @@ class AzureFake:
         if handler is None:
             raise AzureApiError(404, f"the fake does not implement {req.method} on location {location}")
         return handler(state, req)
+
+
+def _answer_problems(req: _Request, location: Location, payload: Any) -> list[str]:
+    """Keep the fake honest: its answers must read as the SDK's models and match git-7.1.json."""
+    route = sdk_routes()[(req.method, location.id)]
+    readings = [check_answer(model, payload) for model in route.answer_models]
+    problems = [] if not readings or [] in readings else readings[0]
+    spec = swagger()
+    operation = spec.operation(req.method, "/org" + req.rel) if spec is not None and location.area == "git" else None
+    if spec is not None and operation is not None:
+        problems += spec.check_answer(operation, payload)
+    return problems
 
 
 @dataclass

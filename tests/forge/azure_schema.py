@@ -13,6 +13,7 @@ Three independent sources, so a request the real service would reject fails a te
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import json
 import os
@@ -45,6 +46,9 @@ class SdkRoute:
     location_id: str
     version: str
     body_model: str | None
+    # What the SDK deserialises answers into ("[X]": a wrapped list), for every SDK call on this route: one
+    # location serves e.g. both get_pull_request (one) and get_pull_requests (a list).
+    answer_models: tuple[str, ...] = ()
 
 
 @cache
@@ -62,8 +66,11 @@ def sdk_routes() -> dict[tuple[str, str], SdkRoute]:
         for chunk in re.split(r"\n    def ", source)[1:]:
             match = _CALL.search("def " + chunk)
             if match:
-                route = SdkRoute(match["op"], match["method"], match["lid"], match["ver"], match["body"])
-                routes.setdefault((route.method, route.location_id), route)
+                answer = re.search(r"_deserialize\('([^']+)'", chunk)
+                key = (match["method"], match["lid"])
+                first = routes.get(key) or SdkRoute(match["op"], *key, match["ver"], match["body"])
+                models = (*first.answer_models, answer.group(1)) if answer else first.answer_models
+                routes[key] = dataclasses.replace(first, answer_models=models)
     return routes
 
 
@@ -77,9 +84,7 @@ def _models() -> dict[str, type]:
 
     found: dict[str, type] = {}
     for module in (base_models, location_models, policy_models, git_models):
-        found.update(
-            {k: v for k, v in vars(module).items() if isinstance(v, type) and hasattr(v, "_attribute_map")}
-        )
+        found.update({k: v for k, v in vars(module).items() if isinstance(v, type) and hasattr(v, "_attribute_map")})
     return found
 
 
@@ -120,6 +125,18 @@ def _check_value(kind: str, value: Any, where: str, errors: list[str]) -> None:
         check_model(kind, value, where, errors)
 
 
+def check_answer(kind: str, payload: Any) -> list[str]:
+    """Problems reading an answer as the SDK does: ``[X]`` is a ``{"count", "value"}`` wrapper of X."""
+    errors: list[str] = []
+    if kind.startswith("["):
+        if not isinstance(payload, dict) or set(payload) != {"count", "value"}:
+            return [f"answer: a list must come wrapped as {{count, value}}, got {str(payload)[:80]}"]
+        _check_value(kind, payload["value"], "answer.value", errors)
+    else:
+        _check_value(kind, payload, "answer", errors)
+    return errors
+
+
 def check_model(model: str, data: Any, where: str = "body", errors: list[str] | None = None) -> list[str]:
     """Problems deserialising ``data`` into SDK model ``model``; unknown keys and wrong types are problems."""
     errors = [] if errors is None else errors
@@ -157,6 +174,11 @@ def _flatten(name: str, defs: dict[str, Any], seen: dict[str, dict[str, Any]]) -
         parent = _flatten(part["$ref"].rsplit("/", 1)[1], defs, seen) if "$ref" in part else part
         properties.update(parent.get("properties", {}))
     properties.update(schema.get("properties", {}))
+    for key, prop in properties.items():
+        if prop.get("format") in ("JObject", "JToken"):
+            # The generator writes the service's free-form JSON values as strings of format JObject; the
+            # service sends (and the SDK reads) JSON objects there.
+            properties[key] = {"description": prop.get("description", "")}
     if properties:
         schema["properties"] = properties
         schema.setdefault("type", "object")
@@ -173,6 +195,7 @@ class SpecOperation:
     query: frozenset[str]
     body_ref: str | None
     pattern: re.Pattern[str]
+    answer: dict[str, Any] | None = None  # the 200 schema
 
 
 class Swagger:
@@ -193,7 +216,8 @@ class Swagger:
                 params = [p for p in op["parameters"] if "$ref" not in p]
                 body = next((p["schema"].get("$ref") for p in params if p.get("in") == "body"), None)
                 query = frozenset(p["name"] for p in params if p.get("in") == "query")
-                self.operations.append(SpecOperation(template, method.upper(), query, body, pattern))
+                answer = op.get("responses", {}).get("200", {}).get("schema")
+                self.operations.append(SpecOperation(template, method.upper(), query, body, pattern, answer))
 
     def operation(self, method: str, path: str) -> SpecOperation | None:
         """The operation for a request path of the form ``/{organization}/...``, or None."""
@@ -202,14 +226,25 @@ class Swagger:
         candidates.sort(key=lambda op: op.path.count("{"))
         return candidates[0] if candidates else None
 
-    def check_body(self, ref: str, body: Any) -> list[str]:
+    def check_body(self, ref: str, body: Any, where: str = "body") -> list[str]:
+        return self._check({"$ref": ref}, body, where)
+
+    def check_answer(self, operation: SpecOperation, payload: Any) -> list[str]:
+        """The fake's own answer against the 200 schema (lists travel wrapped in ``{count, value}``)."""
+        schema = operation.answer
+        if not schema:
+            return []
+        if schema.get("type") == "array" and isinstance(payload, dict):
+            return self._check(schema, payload.get("value"), "answer.value")
+        return self._check(schema, payload, "answer")
+
+    def _check(self, schema: dict[str, Any], data: Any, where: str) -> list[str]:
         from jsonschema import Draft4Validator
 
-        schema = {"$ref": ref, "definitions": self.definitions}
-        validator = Draft4Validator(schema)
+        validator = Draft4Validator({**schema, "definitions": self.definitions})
         return [
-            f"body{''.join(f'[{p!r}]' for p in error.absolute_path)}: {error.message[:200]}"
-            for error in validator.iter_errors(body)
+            f"{where}{''.join(f'[{p!r}]' for p in error.absolute_path)}: {error.message[:200]}"
+            for error in validator.iter_errors(data)
         ]
 
 

@@ -20,9 +20,7 @@ needs_spec = pytest.mark.skipif(
 )
 
 
-def _send(
-    fake: AzureFake, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-) -> int:
+def _send(fake: AzureFake, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> int:
     raw = json.dumps(body).encode() if body is not None else b""
     status, _, _ = fake.handle(method, path, headers or JSON_71, raw)
     return status
@@ -78,23 +76,16 @@ def test_misspelt_body_field_is_a_violation(azure_forge: AzureFake, azure_repo: 
 
 
 def test_wrong_api_version_and_unknown_route_are_violations(azure_forge: AzureFake) -> None:
-    assert (
-        _send(azure_forge, "GET", PRS, headers={**AUTH, "Accept": "application/json;api-version=5.0"}) == 400
-    )
+    assert _send(azure_forge, "GET", PRS, headers={**AUTH, "Accept": "application/json;api-version=5.0"}) == 400
     assert _send(azure_forge, "GET", "/org/proj/_apis/git/repositories/repo/pullRequestz") == 404
     assert _send(azure_forge, "DELETE", f"{PRS}/1") == 400  # the SDK has no such call on this location
     found = _findings(azure_forge)
     assert len(found) == 3
-    assert (
-        "api-version '5.0'" in found[0] and "no resource location" in found[1] and "never calls" in found[2]
-    )
+    assert "api-version '5.0'" in found[0] and "no resource location" in found[1] and "never calls" in found[2]
 
 
 def test_unauthenticated_requests_get_401(azure_forge: AzureFake) -> None:
-    assert (
-        _send(azure_forge, "GET", PRS, headers={"Accept": "application/json;api-version=7.1-preview.1"})
-        == 401
-    )
+    assert _send(azure_forge, "GET", PRS, headers={"Accept": "application/json;api-version=7.1-preview.1"}) == 401
 
 
 @needs_spec
@@ -117,3 +108,24 @@ def test_swagger_definitions_are_closed_through_inheritance() -> None:
     good = {"context": {"genre": "g", "name": "n"}, "state": "succeeded", "iterationId": 1}
     assert spec.check_body("#/definitions/GitPullRequestStatus", good) == []  # own + inherited fields
     assert spec.check_body("#/definitions/GitPullRequestStatus", {**good, "colour": "red"}) != []
+
+
+def test_the_fakes_own_answers_are_checked(
+    azure_forge: AzureFake, azure_repo: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    azure_repo.push_branch("promote/a")
+    real = azure_forge.state.pr_json
+
+    def sloppy(pr: Any, *, cut: bool = False) -> dict[str, Any]:
+        return {**real(pr, cut=cut), "pullRequestId": str(pr.id), "mergeStatus": "merged"}
+
+    monkeypatch.setattr(azure_forge.state, "pr_json", sloppy)
+    body = {"sourceRefName": "refs/heads/promote/a", "targetRefName": "refs/heads/main", "title": "t"}
+    assert _send(azure_forge, "POST", PRS, body) == 200
+    found = _findings(azure_forge)
+    assert (
+        "the fake's answer to POST /proj/_apis/git/repositories/repo/pullRequests: answer.pullRequestId: "
+        "expected int, got str '1'" in found
+    )
+    if swagger() is not None:
+        assert any("'merged' is not one of" in f for f in found)
