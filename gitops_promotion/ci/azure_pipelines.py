@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from gitops_promotion.ci.base import Echo
-from gitops_promotion.ci.summary import relative_path, render_error, render_result
+from gitops_promotion.ci.summary import output_result, relative_path, render_error, render_result
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.result import Result
 
@@ -51,7 +51,7 @@ class AzurePipelinesRuntime:
 
     def publish(self, result: Result, *, command: str) -> None:
         values = {
-            "result": result.outcome,
+            "result": output_result(result),
             "pr-number": "" if result.pr_number is None else str(result.pr_number),
             "pr-url": result.pr_url or "",
             "branch": result.branch or "",

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from gitops_promotion.ci.base import Echo
-from gitops_promotion.ci.summary import relative_path, render_error, render_result
+from gitops_promotion.ci.summary import output_result, relative_path, render_error, render_result
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.result import Result
 
@@ -49,7 +49,7 @@ class GitHubActionsRuntime:
 
     def publish(self, result: Result, *, command: str) -> None:
         outputs = {
-            "result": result.outcome,
+            "result": output_result(result),
             "pr-number": "" if result.pr_number is None else str(result.pr_number),
             "pr-url": result.pr_url or "",
             "branch": result.branch or "",

@@ -7,12 +7,21 @@ from pathlib import Path
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.result import Result
 
+# The `result` output pipelines branch on has the documented values only: an internal "skipped" (e.g. a push
+# that was no promotion merge) is, for them, nothing to do.
+_OUTPUT_RESULTS = {"skipped": "nothing-to-do"}
+
 _ICONS = {"gate-closed": "❌", "nothing-to-do": "⏭️", "skipped": "⏭️", "gate-open": "✅"}
 
 
 def _cell(text: str) -> str:
     # A table cell ends at a pipe or newline; escape both so a message cannot break the table.
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def output_result(result: Result) -> str:
+    """The value of the `result` step output / output variable."""
+    return _OUTPUT_RESULTS.get(result.outcome, result.outcome)
 
 
 def render_result(result: Result, *, command: str) -> str:

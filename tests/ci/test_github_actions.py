@@ -172,3 +172,9 @@ def test_without_step_files_nothing_is_written(tmp_path: Path) -> None:
     runtime.publish(Result(outcome="nothing-to-do", message="nothing to promote"), command="promote")
     assert out.getvalue() == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_result_output_uses_the_documented_values(gha: dict[str, str]) -> None:
+    runtime, _ = _runtime(gha)
+    runtime.publish(Result(outcome="skipped", message="not a promotion merge"), command="promote")
+    assert parse_github_output(Path(gha["GITHUB_OUTPUT"]).read_text())["result"] == "nothing-to-do"
