@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitops_promotion.context import Context
-from gitops_promotion.errors import GitError, PolicyError, PullRequestExists
+from gitops_promotion.errors import GitError, ManifestError, PolicyError, PullRequestExists
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState, StateError, parse_state
@@ -35,14 +37,16 @@ def open_promotion(
     auto: bool | None = None,
     details: str = "",
     merged_pr: PullRequest | None = None,
+    write: Callable[[], Sequence[Path]] | None = None,
+    body: str | None = None,
 ) -> Result:
     """Reset the head branch from the env's branch, edit markers, commit, push with lease, open/update the PR.
 
     ``merged_pr`` is the PR that just merged (from `promote`): when it used the same head and base, no PR can be
     open for that pair, so the look-up is skipped (one API call fewer per hop; a race ends in PullRequestExists).
+    ``write`` replaces the marker edits (feature copies, stale removal): called on the fresh branch, it
+    changes the tree and returns the paths to commit (none: nothing to do). ``body`` replaces the PR body.
     """
-    from gitops_promotion.manifests import apply_edits, plan_edits  # noqa: PLC0415
-
     provider = ctx.provider  # built first: it supplies git's credentials
     loc = ctx.location(state.env, state.group)
     branch = head_branch(ctx, state)
@@ -57,14 +61,10 @@ def open_promotion(
             if not target.is_dir():
                 msg = f"environment {state.env}: directory {loc.path}/ does not exist on branch {loc.branch}"
                 raise ManifestError(msg, file=loc.path)
-            edits = plan_edits([target], repo_root=repo.root, group=state.group, app=state.app, tag=state.tag,
-                               digest=state.digest or None)
-            if not edits:
-                return _nothing_to_do(ctx, state, branch)
-            if ctx.dry_run:
-                return _dry_run(ctx, state, branch, edits)
-            apply_edits(edits)
-            sha = repo.commit(state.title, [e.path for e in edits], ctx.identity)
+            done = _change(ctx, state, branch, target, write)
+            if isinstance(done, Result):
+                return done
+            sha = done
             try:
                 repo.push(branch, expect=remote_head)
                 break
@@ -73,7 +73,7 @@ def open_promotion(
                 log.warning("push of %s rejected (attempt %d/%d): %s", branch, attempt, PUSH_ATTEMPTS, exc)
                 if attempt == PUSH_ATTEMPTS:
                     raise
-    body = state.body(details)
+    body = state.body(details) if body is None else body
     known_absent = remote_head is None or (
         merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
     )
@@ -110,6 +110,27 @@ def open_promotion(
         summary_md=_summary(state, pr.number, pr.url, outcome, mode),
         data={"commit": sha, "state": state.metadata(), "replaced": replaced.tag if replaced else None},
     )
+
+
+def _change(
+    ctx: Context, state: PromotionState, branch: str, target: Path, write: Callable[[], Sequence[Path]] | None
+) -> Result | str | None:
+    """Edit the tree on the fresh branch and commit: the new sha, or the Result when nothing is pushed."""
+    from gitops_promotion.manifests import apply_edits, plan_edits  # noqa: PLC0415
+
+    if write is not None:
+        paths = list(write())
+        if not paths:
+            return _nothing_to_do(ctx, state, branch)
+        return ctx.repo.commit(state.title, paths, ctx.identity)
+    edits = plan_edits([target], repo_root=ctx.repo.root, group=state.group, app=state.app, tag=state.tag,
+                       digest=state.digest or None)
+    if not edits:
+        return _nothing_to_do(ctx, state, branch)
+    if ctx.dry_run:
+        return _dry_run(ctx, state, branch, edits)
+    apply_edits(edits)
+    return ctx.repo.commit(state.title, [e.path for e in edits], ctx.identity)
 
 
 def _remote_sha(ctx: Context, branch: str) -> str | None:

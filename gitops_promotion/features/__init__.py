@@ -1,0 +1,1 @@
+"""Feature (review) environments: copies of an app beside the first environment, and their cleanup."""
