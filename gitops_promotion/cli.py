@@ -18,8 +18,6 @@ COMMANDS: dict[str, str] = {
     "demo": "gitops_promotion.cli_promotion:demo",
     "feature": "gitops_promotion.cli_feature:feature",
     "feature-stale": "gitops_promotion.cli_feature:feature_stale",
-    "feature": "gitops_promotion.cli_feature:feature",
-    "feature-stale": "gitops_promotion.cli_feature:feature_stale",
     "show": "gitops_promotion.cli_release:show",
     "history": "gitops_promotion.cli_release:history",
     "release": "gitops_promotion.cli_release:release",
