@@ -85,9 +85,7 @@ def _rights_check(provider: AzureDevOpsProvider, project_id: str, repo_id: str) 
     )
 
 
-def settings_checks(
-    provider: AzureDevOpsProvider, *, base_branches: list[str], required_check: str
-) -> list[Check]:
+def settings_checks(provider: AzureDevOpsProvider, *, base_branches: list[str], required_check: str) -> list[Check]:
     """Doctor's Azure DevOps checks; each API failure is raised as ProviderError by ``provider.call``."""
     repository = provider.repository()
     checks = [_branch_check(provider, repository.id, branch, required_check) for branch in base_branches]

@@ -52,11 +52,7 @@ def _parse_ssh(remote: str) -> _Parsed | None:
         return None
     org = unquote(match["org"])
     host = match["host"]
-    base = (
-        f"https://dev.azure.com/{quote(org)}"
-        if host == "ssh.dev.azure.com"
-        else f"https://{org}.visualstudio.com"
-    )
+    base = f"https://dev.azure.com/{quote(org)}" if host == "ssh.dev.azure.com" else f"https://{org}.visualstudio.com"
     return _Parsed(base, unquote(match["project"]), unquote(_strip_git(match["repo"])))
 
 

@@ -80,9 +80,7 @@ class Sleeps:
 
 
 @pytest.fixture
-def azure_provider_factory(
-    azure_forge: AzureFake, tmp_path: Path
-) -> Callable[..., tuple[AzureDevOpsProvider, Sleeps]]:
+def azure_provider_factory(azure_forge: AzureFake, tmp_path: Path) -> Callable[..., tuple[AzureDevOpsProvider, Sleeps]]:
     """Build the adapter the way the CLI does (settings), pointed at the fake through ``api_url``."""
 
     def make(

@@ -59,9 +59,7 @@ class BareRepo:
             tree = self.merge_tree(tip, commit)
             fmt = self.git("log", "-1", "--format=%an%x00%ae%x00%aI%x00%B", commit).split("\0", 3)
             env = {"GIT_AUTHOR_NAME": fmt[0], "GIT_AUTHOR_EMAIL": fmt[1], "GIT_AUTHOR_DATE": fmt[2]}
-            tip = self.git(
-                "commit-tree", tree, "-p", tip, "-m", fmt[3].rstrip("\n") or "(no message)", env=env
-            )
+            tip = self.git("commit-tree", tree, "-p", tip, "-m", fmt[3].rstrip("\n") or "(no message)", env=env)
         return tip
 
     def complete(self, target_ref: str, source_ref: str, strategy: str, message: str) -> str:

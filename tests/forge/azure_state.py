@@ -183,9 +183,7 @@ class AzureState:
                 "target branch no longer exists, or the requested refs are not branches",
                 "GitPullRequestCannotBeActivated",
             )
-        if any(
-            pr.status == "active" and pr.source == source and pr.target == target for pr in self.prs.values()
-        ):
+        if any(pr.status == "active" and pr.source == source and pr.target == target for pr in self.prs.values()):
             raise AzureApiError(
                 409,
                 "TF401179: An active pull request for the source and target branch already exists.",
@@ -240,9 +238,7 @@ class AzureState:
                 "InvalidPullRequestStateException",
             )
         options = pr.completion_options or {}
-        strategy = options.get("mergeStrategy") or (
-            "squash" if options.get("squashMerge") else "noFastForward"
-        )
+        strategy = options.get("mergeStrategy") or ("squash" if options.get("squashMerge") else "noFastForward")
         message = options.get("mergeCommitMessage") or f"Merged PR {pr.id}: {pr.title}"
         pr.source_commit = self.git.ref(pr.source)
         pr.target_commit = self.git.ref(pr.target)
@@ -274,9 +270,7 @@ class AzureState:
             answer: dict[str, list[dict[str, Any]]] = {}
             for sha in query.get("items") or []:
                 hits = [
-                    pr
-                    for pr in self.prs.values()
-                    if query.get("type") == "lastMergeCommit" and pr.merge_commit == sha
+                    pr for pr in self.prs.values() if query.get("type") == "lastMergeCommit" and pr.merge_commit == sha
                 ]
                 if hits:
                     answer[sha] = [self.pr_json(pr, cut=True) for pr in hits]
@@ -325,9 +319,7 @@ class AzureState:
 
     def post_commit_status(self, sha: str, body: dict[str, Any]) -> dict[str, Any]:
         if self.git.ref(sha) is None:
-            raise AzureApiError(
-                404, f"TF401175: The version descriptor <Commit: {sha}> could not be resolved."
-            )
+            raise AzureApiError(404, f"TF401175: The version descriptor <Commit: {sha}> could not be resolved.")
         status = self.status(body)
         self.commit_statuses.setdefault(sha, []).append(status)
         return status

@@ -18,13 +18,9 @@ Factory = Callable[..., tuple[AzureDevOpsProvider, Sleeps]]
 LONG_BODY = "<!-- metadata = {} -->\n" + "x" * 900
 
 
-def _open(
-    provider: AzureDevOpsProvider, repo: Seeded, branch: str = "promote/apps-podinfo", **kw: Any
-) -> Any:
+def _open(provider: AzureDevOpsProvider, repo: Seeded, branch: str = "promote/apps-podinfo", **kw: Any) -> Any:
     repo.push_branch(branch, kw.pop("content", "v1\n"))
-    return provider.create_pr(
-        head=branch, base="main", title=kw.get("title", "Promote"), body=kw.get("body", "b")
-    )
+    return provider.create_pr(head=branch, base="main", title=kw.get("title", "Promote"), body=kw.get("body", "b"))
 
 
 def _patches(fake: AzureFake) -> list[Any]:
@@ -33,9 +29,7 @@ def _patches(fake: AzureFake) -> list[Any]:
 
 # -- credentials ----------------------------------------------------------------------------------------
 def test_pat_goes_as_basic_header_and_job_token_as_bearer(tmp_path: Any) -> None:
-    settings = ProviderSettings(
-        repo_root=tmp_path, remote_url="https://dev.azure.com/o/p/_git/r", token="s3cret"
-    )
+    settings = ProviderSettings(repo_root=tmp_path, remote_url="https://dev.azure.com/o/p/_git/r", token="s3cret")
     basic = base64.b64encode(b":s3cret").decode()
     assert build(settings).git_auth_header() == f"Authorization: Basic {basic}"
     job = ProviderSettings(
@@ -110,9 +104,7 @@ def test_long_description_cut_by_search_is_read_in_full(
     _open(azure_provider, azure_repo, body=LONG_BODY)
     found = azure_provider.find_open_pr("promote/apps-podinfo", "main")
     assert found is not None and found.body == LONG_BODY
-    assert azure_forge.calls(
-        "GET", r"/_apis/git/pullRequests/1$"
-    )  # re-read by id after the cut search result
+    assert azure_forge.calls("GET", r"/_apis/git/pullRequests/1$")  # re-read by id after the cut search result
 
 
 def test_create_when_one_exists_adopts_it(
@@ -314,9 +306,7 @@ def test_patch_and_get_retried_with_backoff(
     assert sleeps.waits == [1.0, 2.0, 1.0]
 
 
-def test_retries_give_up_with_a_provider_error(
-    azure_provider_factory: Factory, azure_forge: AzureFake
-) -> None:
+def test_retries_give_up_with_a_provider_error(azure_provider_factory: Factory, azure_forge: AzureFake) -> None:
     provider, sleeps = azure_provider_factory()
     azure_forge.fault("GET", r"/pullRequests$", 503, times=10, retry_after="1")
     with pytest.raises(ProviderError, match="503"):
@@ -325,9 +315,7 @@ def test_retries_give_up_with_a_provider_error(
     assert len(azure_forge.calls("GET", r"/pullRequests$")) == 4
 
 
-def test_non_retryable_errors_are_not_retried(
-    azure_provider_factory: Factory, azure_forge: AzureFake
-) -> None:
+def test_non_retryable_errors_are_not_retried(azure_provider_factory: Factory, azure_forge: AzureFake) -> None:
     provider, sleeps = azure_provider_factory()
     azure_forge.fault("GET", r"/pullRequests$", 403)
     with pytest.raises(ProviderError):
@@ -370,15 +358,11 @@ def test_sdk_caches_locations_in_the_configured_dir(
 
 
 # -- doctor ---------------------------------------------------------------------------------------------
-def test_doctor_sees_gate_policies_and_push_rights(
-    azure_provider: AzureDevOpsProvider, azure_forge: AzureFake
-) -> None:
+def test_doctor_sees_gate_policies_and_push_rights(azure_provider: AzureDevOpsProvider, azure_forge: AzureFake) -> None:
     from gitops_promotion.providers.azure_doctor import BUILD_POLICY, STATUS_POLICY
 
     azure_forge.add_policy("main", BUILD_POLICY, {"buildDefinitionId": 12, "displayName": "gitops gate"})
-    azure_forge.add_policy(
-        "release", STATUS_POLICY, {"statusGenre": "gitops-promotion", "statusName": "gate"}
-    )
+    azure_forge.add_policy("release", STATUS_POLICY, {"statusGenre": "gitops-promotion", "statusName": "gate"})
     azure_forge.add_policy("qa", BUILD_POLICY, {"buildDefinitionId": 3, "displayName": "unit tests"})
     azure_forge.add_policy("prod", BUILD_POLICY, {"buildDefinitionId": 12}, blocking=False)
     checks = azure_provider.settings_checks(
@@ -397,9 +381,7 @@ def test_doctor_sees_gate_policies_and_push_rights(
     assert policy_reads[0].query["refName"] == "refs/heads/main"
 
 
-def test_doctor_names_missing_push_rights(
-    azure_provider: AzureDevOpsProvider, azure_forge: AzureFake
-) -> None:
+def test_doctor_names_missing_push_rights(azure_provider: AzureDevOpsProvider, azure_forge: AzureFake) -> None:
     azure_forge.deny(8)  # no force push: `new` could not rewrite an existing promotion branch
     (rights,) = azure_provider.settings_checks(base_branches=[], required_check="")
     assert not rights.ok

@@ -59,17 +59,14 @@ def test_pipeline_variables_fill_in_for_a_path_remote() -> None:
         "SYSTEM_TEAMPROJECT": "My Project",
         "BUILD_REPOSITORY_NAME": "gitops",
     }
-    assert resolve_repo("/tmp/remote.git", env) == AzureRepo(
-        "https://dev.azure.com/org", "My Project", "gitops"
-    )
+    assert resolve_repo("/tmp/remote.git", env) == AzureRepo("https://dev.azure.com/org", "My Project", "gitops")
     env["BUILD_REPOSITORY_URI"] = "https://dev.azure.com/org/other/_git/repo2"
     assert resolve_repo("/tmp/remote.git", env) == AzureRepo("https://dev.azure.com/org", "other", "repo2")
 
 
 def test_web_url_quotes_names() -> None:
     assert (
-        AzureRepo("https://dev.azure.com/o", "My Project", "r").web_url
-        == "https://dev.azure.com/o/My%20Project/_git/r"
+        AzureRepo("https://dev.azure.com/o", "My Project", "r").web_url == "https://dev.azure.com/o/My%20Project/_git/r"
     )
 
 
