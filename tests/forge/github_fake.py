@@ -89,8 +89,7 @@ class FakeGitHub:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.rate_remaining: dict[str, int] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         port = self._server.server_address[1]
         self.origin = f"http://127.0.0.1:{port}"
         self.api_url = f"{self.origin}/api/v3" if ghes else self.origin
@@ -333,6 +332,11 @@ class FakeGitHub:
         path = split.path.removeprefix(prefix) if not split.path.endswith("graphql") else "/graphql"
         flat = tuple((k, v) for k, values in sorted(query.items()) for v in values)
         self.requests.append(Recorded(method, path, flat, status))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops connections when dozens of CI jobs call at once
 
 
 def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
