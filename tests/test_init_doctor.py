@@ -15,9 +15,13 @@ from gitops_promotion.errors import ProviderError, UsageError
 from gitops_promotion.gitrepo import GitRepo
 from gitops_promotion.providers.base import Check
 from tests.conftest import git
+from tests.forge.azure_fake import AzureFake
+from tests.forge.azure_fixtures import Seeded, azure_forge, azure_provider, azure_provider_factory, azure_repo
 from tests.forge.fixtures import FakeFactory, clone, github_fake_factory, github_schemas, seed_bare_repo
 
-__all__ = ["github_fake_factory", "github_schemas"]  # fixtures, imported so pytest finds them here
+# fixtures, imported so pytest finds them here
+__all__ = ["azure_forge", "azure_provider", "azure_provider_factory", "azure_repo", "github_fake_factory",
+           "github_schemas"]
 
 PIN = "acme/gitops-promotion@" + "a" * 40
 MARKED = 'image: registry.test/{group}/{app}:1.0.0 # {{"$imagepolicy": "{group}:{app}"}}\n'
@@ -233,3 +237,21 @@ def test_doctor_cli_against_the_fake_github(
     assert main(argv) == 0, capsys.readouterr().out
     assert "[  ok] auto-merge allowed" in capsys.readouterr().out
     assert main([*argv[:3], "--skip-forge"]) == 0
+
+
+def test_doctor_against_the_fake_azure_devops(azure_repo: Seeded, azure_forge: AzureFake,
+                                              azure_provider: object) -> None:
+    from gitops_promotion.providers.azure_doctor import BUILD_POLICY
+
+    work = make_layout(azure_repo.work, {"apps": {"dev": ["web"], "prod": ["web"]}})
+    init(work, platform="azure")
+    config = work / "gitops-promotion.yaml"
+    result = doctor(work, config_path=config, repo=GitRepo(work), provider_factory=lambda: azure_provider)
+    assert result.exit_code == 1
+    assert "[FAIL] a required policy on main runs the gate: no enabled, required build validation" in _names(
+        result.lines)
+    azure_forge.add_policy("main", BUILD_POLICY, {"buildDefinitionId": 7, "displayName": "gitops-promotion status"})
+    result = doctor(work, config_path=config, repo=GitRepo(work), provider_factory=lambda: azure_provider)
+    assert result.exit_code == 0, _names(result.lines)
+    assert "[  ok] a required policy on main runs the gate: build validation gitops-promotion status" in result.lines
+    assert "[  ok] the token can push branches and open pull requests" in result.lines
