@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -342,6 +343,75 @@ def test_status_in_a_detached_pull_request_checkout(github: GitHubDriver, monkey
     code, out = github.cli("status")
     assert code == 0, out
     assert "first environment" in out
+
+
+def test_promote_skips_a_merged_pr_not_made_by_the_tool(github: GitHubDriver) -> None:
+    github.git("checkout", "--quiet", "-b", "docs")
+    (github.work / "README.md").write_text("docs\n", encoding="utf-8")
+    github.git("add", "README.md")
+    github.git("commit", "--quiet", "-m", "docs")
+    github.git("push", "--quiet", "origin", "docs")
+    import requests
+
+    requests.post(
+        f"{github.fake.api_url}{REPO}/pulls",
+        timeout=5,
+        headers={"Authorization": f"token {github.fake.token}"},
+        json={"title": "Docs", "head": "docs", "base": "main", "body": "by a human"},
+    )
+    github.gate(1)
+    github.merge(1)
+    github.git("fetch", "--quiet", "origin")
+    github.git("checkout", "--quiet", "-B", "main", "origin/main")
+    code, out = github.cli("promote")
+    assert code == 0, out
+    assert "pull request 1 was not opened by gitops-promotion; nothing to promote" in out
+    assert github.open_pr_count() == 0
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    """Parse $GITHUB_OUTPUT's `name<<DELIMITER` blocks."""
+    values, lines = {}, iter(path.read_text(encoding="utf-8").splitlines())
+    for line in lines:
+        name, _, delimiter = line.partition("<<")
+        values[name] = "\n".join(iter(lambda: next(lines), delimiter))
+    return values
+
+
+def test_under_github_actions(github: GitHubDriver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Actions' own variables drive the run: push event for promote, PR event payload for status; outputs
+    and the job summary are written, and the token is masked."""
+    summary, outputs, event = tmp_path / "summary.md", tmp_path / "outputs", tmp_path / "event.json"
+    for name, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_WORKSPACE": str(github.work),
+    }.items():
+        monkeypatch.setenv(name, value)
+    code, out = github.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 0, out
+    assert f"::add-mask::{github.fake.token}" in out
+    assert _outputs(outputs)["pr-number"] == "1"
+    github.gate(1)
+    github.git("fetch", "--quiet", "origin")
+    github.git("checkout", "--quiet", "-B", "main", "origin/main")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "push")
+    monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    assert github.cli("promote")[0] == 0
+    merge_dev = github.pr(1).merge_commit
+    assert merge_dev
+    github.flux(merge_dev, "apps-dev", "success", "east")
+    github.git("checkout", "--quiet", "--detach", f"origin/{BRANCH}")
+    event.write_text(json.dumps({"pull_request": {"number": 2, "head": {"ref": BRANCH}}}), encoding="utf-8")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    code, out = github.cli("status")
+    assert code == 0, out
+    assert "successful reconciliation for apps-dev" in out
+    text = summary.read_text(encoding="utf-8")
+    assert f"kustomization/apps-dev/{cluster_suffix('east')}" in text
+    assert github.fake.token not in text
 
 
 def test_status_on_a_pr_without_state_is_clear(github: GitHubDriver) -> None:
