@@ -17,6 +17,8 @@ from gitops_promotion.errors import UsageError
 from gitops_promotion.result import Result
 from gitops_promotion.state import STALE_FEATURE_BRANCH, PromotionState
 
+MAX_ROWS = 25
+
 if TYPE_CHECKING:
     from gitops_promotion.features.stale import FeatureDir
 
@@ -60,12 +62,14 @@ def feature_stale(ctx: Context, *, max_age: float, now: Callable[[], float] = ti
 
 def _body(state: PromotionState, stale: list[FeatureDir], moment: float) -> str:
     rows = []
-    for item in stale:
+    for item in stale[:MAX_ROWS]:
         last = datetime.fromtimestamp(item.last_commit, tz=timezone.utc)
         rows.append(
             f"| `{item.path}` | {item.group}/{item.app} | {item.feature} | "
             f"{last:%Y-%m-%d %H:%M} UTC ({_age(moment - last.timestamp())} ago) |"
         )
+    if len(stale) > MAX_ROWS:  # Azure DevOps refuses descriptions over 4000 characters
+        rows.append(f"| and {len(stale) - MAX_ROWS} more | | | see the commit |")
     table = "\n".join(["| Directory | App | Feature | Last commit |", "|---|---|---|---|", *rows])
     return (
         f"{state.metadata()}\n\nRemoves feature environments whose last commit is older than the max age, "

@@ -179,3 +179,16 @@ def test_parse_max_age(value: str, seconds: float) -> None:
 def test_parse_max_age_rejects(value: str) -> None:
     with pytest.raises(UsageError, match=r"^--max-age"):
         parse_max_age(value)
+
+
+def test_long_lists_fit_a_pull_request_description() -> None:
+    from gitops_promotion.commands.feature_stale import MAX_ROWS, _body
+    from gitops_promotion.features.stale import FeatureDir
+    from gitops_promotion.state import PromotionState
+
+    many = [FeatureDir("apps", "podinfo", f"feature-{i:03}", f"apps/dev/podinfo-feature-{i:03}", OLD_EPOCH)
+            for i in range(100)]
+    body = _body(PromotionState(group="apps", app="", tag="", env="dev", type="stale"), many, OLD_EPOCH + 86400)
+    assert len(body) < 4000
+    assert body.count("| `apps/dev/podinfo-feature-") == MAX_ROWS
+    assert f"| and {100 - MAX_ROWS} more |" in body
