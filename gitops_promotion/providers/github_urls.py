@@ -83,4 +83,7 @@ def locate(remote_url: str, environ: Mapping[str, str], api_url: str | None = No
     env_graphql = environ.get("GITHUB_GRAPHQL_URL", "").strip()
     same_base = not api_url or api_url.rstrip("/") == env_api.rstrip("/")
     graphql = env_graphql if env_graphql and same_base else graphql_url_for(base)
+    if urlsplit(graphql).netloc != urlsplit(base).netloc:
+        msg = f"GITHUB_GRAPHQL_URL {graphql} is not on the API host of {base}; set both for the same server"
+        raise UsageError(msg)
     return GitHubLocation(owner=owner, repo=repo, api_url=base, graphql_url=graphql)

@@ -88,6 +88,11 @@ def test_graphql_env_wins_unless_the_api_flag_points_elsewhere() -> None:
 @pytest.mark.parametrize(
     ("remote", "env", "fragment"),
     [
+        (
+            "git@github.com:a/b.git",
+            {"GITHUB_API_URL": "https://api.github.com", "GITHUB_GRAPHQL_URL": "https://elsewhere.example/graphql"},
+            "not on the API host",
+        ),
         ("/srv/gitops.git", {}, "GITHUB_REPOSITORY"),
         ("/srv/gitops.git", {"GITHUB_REPOSITORY": "no-slash"}, "owner/repo"),
     ],
