@@ -26,7 +26,9 @@ from gitops_promotion.features.resources import (
     kind_of,
     make_copy,
     name_of,
+    namespace_of,
     select,
+    service_key,
 )
 
 PROBE_TAG = "gitops-promotion-feature-probe"
@@ -148,8 +150,9 @@ def _write_copies(
     """
     import tempfile  # noqa: PLC0415
 
-    services = {name_of(obj) for obj in chosen if kind_of(obj) == "Service"}
-    for name in services:
+    services = [obj for obj in chosen if kind_of(obj) == "Service"]
+    keys = {service_key(namespace_of(obj), name_of(obj)) for obj in services}
+    for name in sorted({name_of(obj) for obj in services}):
         if len(suffixed(name, spec.feature)) > MAX_LABEL:
             msg = f"--feature {spec.feature!r}: Service {name}-{spec.feature} would exceed 63 characters"
             raise UsageError(msg)
@@ -164,7 +167,7 @@ def _write_copies(
         for obj in chosen:
             mine = {ref.pointer: images[ref.key] for ref, _c in containers(obj) if ref.key in images}
             names.append(_file_name(obj, names))
-            Path(scratch, names[-1]).write_text(_dump(make_copy(obj, spec.feature, mine, services)), "utf-8")
+            Path(scratch, names[-1]).write_text(_dump(make_copy(obj, spec.feature, mine, keys)), "utf-8")
         text = kfile.build_kustomization(feature=spec.feature, labels=labels, resources=names)
         Path(scratch, "kustomization.yaml").write_text(text, encoding="utf-8")
         copies = render(Path(scratch), command, where=f"{rel_env}/{directory.name} (the copy)")

@@ -116,27 +116,36 @@ def _hosts(hosts: Any, feature: str) -> list[Any]:
     return [prefixed_host(h, feature) if isinstance(h, str) else h for h in hosts or []]
 
 
+def namespace_of(obj: Resource) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")
+
+
+def service_key(namespace: str, name: str) -> str:
+    return f"{namespace}/{name}"
+
+
 def _http_route(obj: Resource, feature: str, services: set[str]) -> None:
     spec = obj.get("spec") or {}
     if isinstance(spec.get("hostnames"), list):
         spec["hostnames"] = _hosts(spec["hostnames"], feature)
+    namespace = namespace_of(obj)  # a backendRef without a namespace means the route's own
     for rule in spec.get("rules") or []:
         if not isinstance(rule, dict):
             continue
-        _filters(rule.get("filters"), feature, services)
+        _filters(rule.get("filters"), feature, services, namespace)
         for backend in rule.get("backendRefs") or []:
-            _backend(backend, feature, services)
+            _backend(backend, feature, services, namespace)
             if isinstance(backend, dict):
-                _filters(backend.get("filters"), feature, services)
+                _filters(backend.get("filters"), feature, services, namespace)
 
 
-def _filters(filters: Any, feature: str, services: set[str]) -> None:
+def _filters(filters: Any, feature: str, services: set[str], namespace: str) -> None:
     for item in filters or []:
         if not isinstance(item, dict):
             continue
         mirror = item.get("requestMirror")
         if isinstance(mirror, dict):
-            _backend(mirror.get("backendRef"), feature, services)
+            _backend(mirror.get("backendRef"), feature, services, namespace)
         # A redirect or rewrite to the app's own host would send the feature's users back to the app.
         for key in ("requestRedirect", "urlRewrite"):
             inner = item.get(key)
@@ -144,12 +153,12 @@ def _filters(filters: Any, feature: str, services: set[str]) -> None:
                 inner["hostname"] = prefixed_host(inner["hostname"], feature)
 
 
-def _backend(ref: Any, feature: str, services: set[str]) -> None:
+def _backend(ref: Any, feature: str, services: set[str], namespace: str) -> None:
     """Suffix a reference to a copied core Service (Gateway API defaults group "" and kind Service)."""
     if not isinstance(ref, dict) or ref.get("group") not in (None, ""):
         return
     if ref.get("kind") not in (None, "Service"):
         return
     name = ref.get("name")
-    if isinstance(name, str) and name in services:
+    if isinstance(name, str) and service_key(str(ref.get("namespace") or namespace), name) in services:
         ref["name"] = suffixed(name, feature)
