@@ -255,3 +255,16 @@ def test_doctor_against_the_fake_azure_devops(azure_repo: Seeded, azure_forge: A
     assert result.exit_code == 0, _names(result.lines)
     assert "[  ok] a required policy on main runs the gate: build validation gitops-promotion status" in result.lines
     assert "[  ok] the token can push branches and open pull requests" in result.lines
+
+
+def test_doctor_flags_promotions_with_the_workflow_token(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+    init(work, action_ref=PIN, force=True)
+    workflow = work / ".github/workflows/gitops-promotion-promote.yml"
+    workflow.write_text(workflow.read_text().replace("${{ steps.app-token.outputs.token }}", "${{ github.token }}"))
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work))
+    assert result.exit_code == 1
+    assert ("[FAIL] promotions use a token that triggers workflows: GITHUB_TOKEN in "
+            ".github/workflows/gitops-promotion-promote.yml (promote)") in result.lines
+    # the status workflow reads only: its github.token is fine and not reported
+    assert "gitops-promotion-status.yml" not in _names(result.lines)

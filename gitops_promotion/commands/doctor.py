@@ -145,9 +145,45 @@ def _workflow_checks(root: Path) -> list[Check]:
         return [Check("CI pipelines run gitops-promotion", False, "no workflow or pipeline mentions it",
                       fix=fix, blocking=False)]
     unpinned = [_relative(p, root) for p in using if ACTION_PLACEHOLDER in p.read_text(encoding="utf-8")]
-    return [Check("workflows pin the gitops-promotion action", not unpinned,
-                  f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
-                  fix="replace the placeholder with OWNER/REPO@<release commit SHA>")]
+    checks = [Check("workflows pin the gitops-promotion action", not unpinned,
+                    f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
+                    fix="replace the placeholder with OWNER/REPO@<release commit SHA>")]
+    github = [p for p in using if p.is_relative_to(root / ".github")]
+    if github:
+        weak = [f"{_relative(p, root)} ({action})" for p in github for action in _workflow_token_steps(p)]
+        checks.append(Check("promotions use a token that triggers workflows", not weak,
+                            f"GITHUB_TOKEN in {', '.join(weak)}" if weak else "GitHub App or personal token",
+                            fix=_USE_AN_APP))
+    return checks
+
+
+# Steps that open or merge PRs must not use GITHUB_TOKEN: GitHub starts no workflow for its events.
+_WRITING_ACTIONS = {"new", "promote", "feature", "release"}
+_USE_AN_APP = ("mint a GitHub App token (actions/create-github-app-token) and pass it as `token`, or set "
+              "github-app-id and github-app-private-key")
+
+
+def _workflow_token_steps(path: Path) -> list[str]:
+    """The `action` of each gitops-promotion step in a workflow that writes with the workflow's own token."""
+    from ruamel.yaml import YAML  # noqa: PLC0415 - only doctor needs to read workflows
+    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+
+    try:
+        workflow = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except YAMLError:
+        return []
+    jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
+    found = []
+    for job in (jobs or {}).values():
+        for step in (job.get("steps") or []) if isinstance(job, dict) else []:
+            if not isinstance(step, dict) or "gitops-promotion" not in str(step.get("uses", "")):
+                continue
+            inputs = step.get("with") or {}
+            token = str(inputs.get("token", "${{ github.token }}"))
+            uses_workflow_token = "github.token" in token or "secrets.GITHUB_TOKEN" in token
+            if inputs.get("action") in _WRITING_ACTIONS and uses_workflow_token and not inputs.get("github-app-id"):
+                found.append(str(inputs["action"]))
+    return found
 
 
 def _forge_checks(factory: Callable[[], object], branches: list[str], required_check: str) -> list[Check]:
