@@ -98,13 +98,8 @@ class _Scanner:
             with os.scandir(stack.pop()) as entries:
                 for entry in entries:
                     name = entry.name
-                    if entry.is_symlink():
-                        self._link(entry.path, name)
-                    elif entry.is_dir():
-                        if name != ".git":
-                            stack.append(entry.path)
-                    elif (name.endswith(_SUFFIXES) or name == _KUSTOMIZATION) and entry.is_file():
-                        # Inlined self._read(): this line runs for every manifest in the repository.
+                    if (name.endswith(_SUFFIXES) or name == _KUSTOMIZATION) and entry.is_file(follow_symlinks=False):
+                        # Inlined self._read(): this runs for every manifest in the repository.
                         path = entry.path
                         try:
                             fd = open_(path, _OPEN_FLAGS)
@@ -118,6 +113,11 @@ class _Scanner:
                                 close(fd)
                         except OSError as exc:
                             raise self._cannot_read(path, exc) from None
+                    elif entry.is_dir(follow_symlinks=False):
+                        if name != ".git":
+                            stack.append(entry.path)
+                    elif entry.is_symlink():
+                        self._link(entry.path, name)
 
     def _read(self, path: str) -> None:
         try:
