@@ -450,17 +450,19 @@ def app_key() -> tuple[str, str]:
     return _rsa_pem()
 
 
-@pytest.mark.parametrize("as_file", [False, True])
+@pytest.mark.parametrize("form", ["pem", "file", "escaped"])
 def test_github_app_credentials_mint_an_installation_token(
-    tmp_path: Path, github_fake_factory: FakeFactory, app_key: tuple[str, str], as_file: bool
+    tmp_path: Path, github_fake_factory: FakeFactory, app_key: tuple[str, str], form: str
 ) -> None:
     private, public = app_key
     forge = _forge(tmp_path, github_fake_factory, app=AppIdentity(123456, public))
     key_arg = private
-    if as_file:
+    if form == "file":
         key_file = tmp_path / "app.pem"
         key_file.write_text(private, encoding="utf-8")
         key_arg = str(key_file)
+    elif form == "escaped":  # as pasted into a one-line CI variable
+        key_arg = private.replace("\n", "\\n")
     provider = forge.provider(token=None, github_app_id="123456", github_app_private_key=key_arg)
     assert provider.find_open_pr(HEAD, "main") is None
     assert _lines(forge.fake) == [
@@ -492,9 +494,12 @@ def test_github_app_not_installed(tmp_path: Path, github_fake_factory: FakeFacto
         ("abc", "-----BEGIN X-----\n", "numeric App ID"),
         ("1", "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n", "not a valid"),
         ("1", "/does/not/exist.pem", "cannot read /does/not/exist.pem"),
+        ("1", "<file without a key>", "holds no PEM key"),
     ],
 )
 def test_github_app_usage_errors(forge: Forge, app_id: str | None, key: str | None, fragment: str) -> None:
+    if key == "<file without a key>":
+        key = str(forge.work / "app.yaml")
     with pytest.raises(UsageError, match=fragment) as caught:
         forge.provider(token=None, github_app_id=app_id, github_app_private_key=key)
     assert "not a key" not in str(caught.value)  # key material is never echoed
@@ -523,6 +528,10 @@ def test_settings_checks(forge: Forge) -> None:
     assert checks["branch protection on main requires 'promotion-gate'"].ok
     prod = checks["branch protection on prod requires 'promotion-gate'"]
     assert not prod.ok and prod.detail == "prod is not protected"
+    # Reading protection needs admin rights a promotion token should not have: reported, not blocking.
+    forge.fake.fail_next(1, status=403, match="/protection")
+    checks = forge.provider().settings_checks(base_branches=["main"], required_check="promotion-gate")
+    assert not checks[-1].ok and not checks[-1].blocking and "cannot read protection: 403" in checks[-1].detail
 
 
 # -- the fake itself rejects what GitHub would reject --------------------------------------------------------
