@@ -1,0 +1,221 @@
+"""50 apps promoted at once through one fake GitHub and one fake Azure DevOps repository, merges and promotes
+racing; then the same app twice at once. Nothing may be lost, duplicated or leak into another app's manifest.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.forge.fixtures import git
+from tests.reliability import forges
+from tests.reliability.cli_runner import CliRunner, Run, all_at_once
+from tests.reliability.conftest import FORGES, ForgeFactory
+
+APPS = 50
+NEW_TAG = "2.0.0"
+
+
+def expected_manifest(app: str, tag: str) -> str:
+    """An env file after promoting ``app`` to ``tag``: only the app's own marker line differs."""
+    return forges.MANIFEST.format(app=app, tag=forges.OLD_TAG).replace(
+        f"apps/{app}:{forges.OLD_TAG}", f"apps/{app}:{tag}"
+    )
+
+
+def promote_after_merge(cli: CliRunner, forge: forges.Forge, work: Path, number: int) -> Run:
+    """What the pipeline on the default branch does after a merge: fetch, then `promote` that merge commit."""
+    merge = forge.merge(number)
+    git(work, "fetch", "--quiet", "origin")
+    return cli.run(["promote", "--sha", merge, "--branch", "main", "--sourcedir", str(work), *forge.argv()])
+
+
+def assert_ok(runs: list[Run], needle: str) -> None:
+    failed = [(r.argv, r.code, r.err.strip()) for r in runs if r.code != 0 or needle not in r.out]
+    assert not failed, failed[:3]
+
+
+def one_pr_per_app_env(forge: forges.Forge) -> dict[tuple[str, str], forges.PRView]:
+    prs = forge.prs()
+    keys = []
+    for pr in prs:
+        meta = pr.metadata()
+        assert meta is not None, f"PR {pr.number} carries no promotion state"
+        assert pr.head == f"promote/apps-{meta['app']}", (pr.number, pr.head, meta)
+        keys.append((meta["app"], meta["env"]))
+    duplicates = [key for key, n in Counter(keys).items() if n > 1]
+    assert not duplicates, f"duplicate PRs: {duplicates[:5]}"
+    return dict(zip(keys, prs, strict=True))
+
+
+def check_history(forge: forges.Forge, by_key: dict[tuple[str, str], forges.PRView]) -> int:
+    """main's first-parent history is the seed commit plus exactly the merged PRs, each touching one file."""
+    merged = {pr.merge_commit: key for key, pr in by_key.items() if pr.state == "merged" and pr.merge_commit}
+    chain = git(forge.bare, "rev-list", "--first-parent", "main").split()
+    assert len(chain) == len(merged) + 1, (len(chain), len(merged))
+    assert set(chain[:-1]) == set(merged), "a merge is missing from main's first-parent history"
+    for commit, (app, env) in merged.items():
+        changed = git(forge.bare, "diff", "--name-only", f"{commit}^1", commit).split()
+        assert changed == [forges.manifest_path(env, app)], (commit, app, env, changed)
+    return len(chain)
+
+
+@pytest.mark.parametrize("kind", FORGES)
+def test_fifty_apps_at_once(kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path) -> None:
+    apps = forges.app_names(APPS)
+    forge = make_forge(kind, apps)
+    works = [forges.checkout(forge, tmp_path / f"ci-{app}") for app in apps]
+
+    def new(i: int) -> Run:
+        app = apps[i]
+        return cli.run(["new", "--group", "apps", "--app", app, "--tag", NEW_TAG, "--sourcedir", str(works[i]),
+                        *forge.argv()])
+
+    started = forge.request_count()
+    runs = all_at_once([partial(new, i) for i in range(APPS)])
+    assert_ok(runs, "created branch promote/apps-")
+    new_requests = forge.request_count() - started
+    by_key = one_pr_per_app_env(forge)
+    assert sorted(by_key) == sorted((app, "dev") for app in apps)
+
+    # Each app's dev PR merges while other apps' promotes push and open PRs: all race.
+    for env, next_env in (("dev", "qa"), ("qa", "prod")):
+        numbers = [by_key[(app, env)].number for app in apps]
+        runs = all_at_once([partial(promote_after_merge, cli, forge, works[i], numbers[i]) for i in range(APPS)])
+        assert_ok(runs, f"to environment {next_env}")
+        by_key = one_pr_per_app_env(forge)
+
+    states = Counter((env, pr.state) for (_app, env), pr in by_key.items())
+    assert states == {("dev", "merged"): APPS, ("qa", "merged"): APPS, ("prod", "open"): APPS}
+    commits = check_history(forge, by_key)
+    for app in apps:
+        for env in forges.ENVS:
+            text = git(forge.bare, "show", f"main:{forges.manifest_path(env, app)}") + "\n"
+            tag = forges.OLD_TAG if env == "prod" else NEW_TAG
+            assert text == expected_manifest(app, tag), (app, env)
+        prod = by_key[(app, "prod")]
+        assert git(forge.bare, "diff", "--name-only", f"main...{prod.head}").split() == [
+            forges.manifest_path("prod", app)
+        ]
+    print(f"\n[concurrency {kind}] apps={APPS} new_runs={APPS} promote_runs={2 * APPS} "
+          f"prs={len(by_key)} merged={states[('dev', 'merged')] + states[('qa', 'merged')]} "
+          f"open={states[('prod', 'open')]} lost=0 duplicates=0 main_commits={commits} "
+          f"api_requests_for_50_new={new_requests}")
+
+
+@pytest.mark.parametrize("kind", FORGES)
+def test_same_app_twice_at_once(kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path) -> None:
+    """Two builds of one app race; the tag whose push landed last wins, its PR says so, and nothing is torn."""
+    forge = make_forge(kind, ["app000", "app001"])
+    rounds = 6
+    replaced_said = superseded_said = 0
+    for round_ in range(rounds):
+        tags = [f"3.{round_}.0", f"3.{round_}.1"]
+        works = [forges.checkout(forge, tmp_path / f"r{round_}-{i}") for i in range(2)]
+        runs = all_at_once([
+            partial(cli.run, ["new", "--group", "apps", "--app", "app000", "--tag", tags[i], "--sourcedir",
+                              str(works[i]), *forge.argv()])
+            for i in range(2)
+        ])
+        assert all(r.code == 0 for r in runs), [(r.code, r.err) for r in runs]
+        open_prs = [pr for pr in forge.prs() if pr.state == "open"]
+        assert len(open_prs) == 1, open_prs
+        meta = open_prs[0].metadata()
+        assert meta is not None
+        winner = meta["tag"]
+        content = git(forge.bare, "show", f"{open_prs[0].head}:{forges.manifest_path('dev', 'app000')}")
+        assert f"apps/app000:{winner} #" in content, "the PR says one tag, its branch deploys another"
+        assert open_prs[0].title.endswith(f"version {winner} to environment dev")
+        loser = next(t for t in (*tags, "") if t != winner)
+        won = next(r for r, t in zip(runs, tags, strict=True) if t == winner)
+        lost = next(r for r, t in zip(runs, tags, strict=True) if t == loser)
+        replaced_said += f"replaced pending promotion of apps/app000 {loser} to dev" in won.out
+        superseded_said += "superseded" in lost.out
+        # The winner either replaced the loser's pending PR (and says so) or the loser saw it was superseded.
+        assert (f"replaced pending promotion of apps/app000 {loser}" in won.out) or ("superseded" in lost.out), (
+            won.out, lost.out)
+        forge.merge(open_prs[0].number)  # the next round starts with no pending promotion
+    print(f"\n[same app twice {kind}] rounds={rounds} one_open_pr=all consistent=all "
+          f"winner_said_replaced={replaced_said} loser_said_superseded={superseded_said}")
+
+
+@pytest.mark.parametrize("kind", FORGES)
+def test_push_landing_between_push_and_pr_write(
+    kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path
+) -> None:
+    """The torn interleaving, staged exactly: run A has pushed 4.0.0; before A's PR write reaches the forge, run
+    B pushes 4.0.1 and opens the PR. A's PR write then lands on B's branch. The run that finishes last must leave
+    a branch and a PR that agree, and say what it replaced."""
+    forge = make_forge(kind, ["app000"])
+    work_a, work_b = (forges.checkout(forge, tmp_path / name) for name in ("a", "b"))
+    runs: dict[str, Run] = {}
+
+    def new(name: str, work: Path, tag: str) -> None:
+        runs[name] = cli.run(["new", "--group", "apps", "--app", "app000", "--tag", tag, "--sourcedir", str(work),
+                              *forge.argv()])
+
+    def b_overtakes() -> None:
+        other = threading.Thread(target=new, args=("b", work_b, "4.0.1"))  # its own output buffer
+        other.start()
+        other.join()
+
+    forges.PROVIDER_HOOKS["create_pr"] = b_overtakes
+    new("a", work_a, "4.0.0")
+    assert runs["b"].code == 0, runs["b"].err
+    assert runs["a"].code == 0, runs["a"].err
+    open_prs = [pr for pr in forge.prs() if pr.state == "open"]
+    assert len(open_prs) == 1
+    meta = open_prs[0].metadata()
+    assert meta is not None
+    content = git(forge.bare, "show", f"promote/apps-app000:{forges.manifest_path('dev', 'app000')}")
+    assert f"apps/app000:{meta['tag']} #" in content, (meta, content)
+    assert meta["tag"] == "4.0.0"  # A finished last
+    assert "replaced" in runs["a"].out and "4.0.1" in runs["a"].out, runs["a"].out
+
+
+@pytest.mark.parametrize("kind", FORGES)
+def test_overtaken_run_yields_when_the_other_pr_text_landed_last(
+    kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path
+) -> None:
+    """Staged: A pushes 5.0.0, B pushes 5.0.1, A writes its PR, then B writes. A sees the branch moved and the
+    PR now carries B's text: B's push was the later one, so B's tag wins and A says it was superseded."""
+    forge = make_forge(kind, ["app000"])
+    work_a, work_b = (forges.checkout(forge, tmp_path / name) for name in ("a", "b"))
+    runs: dict[str, Run] = {}
+    b_pushed, a_wrote = threading.Event(), threading.Event()
+
+    def new(name: str, work: Path, tag: str) -> None:
+        runs[name] = cli.run(["new", "--group", "apps", "--app", "app000", "--tag", tag, "--sourcedir", str(work),
+                              *forge.argv()])
+
+    other = threading.Thread(target=new, args=("b", work_b, "5.0.1"))
+
+    def b_pushes_first() -> None:  # in A, just before its PR write
+        forges.PROVIDER_HOOKS["find_open_pr"] = b_waits_for_a  # B looks the PR up after its push
+        other.start()
+        assert b_pushed.wait(20)
+
+    def b_waits_for_a() -> None:  # in B, after its push, before its PR write
+        b_pushed.set()
+        assert a_wrote.wait(20)
+
+    def b_writes_now() -> None:  # in A, after its write, when it reads the PR back
+        a_wrote.set()
+        other.join(20)
+
+    forges.PROVIDER_HOOKS["create_pr"] = b_pushes_first
+    forges.PROVIDER_HOOKS["get_pr"] = b_writes_now
+    new("a", work_a, "5.0.0")
+    assert runs["a"].code == 0 and runs["b"].code == 0, (runs["a"].err, runs["b"].err)
+    open_prs = [pr for pr in forge.prs() if pr.state == "open"]
+    assert len(open_prs) == 1
+    meta = open_prs[0].metadata()
+    assert meta is not None and meta["tag"] == "5.0.1"
+    content = git(forge.bare, "show", f"promote/apps-app000:{forges.manifest_path('dev', 'app000')}")
+    assert "apps/app000:5.0.1 #" in content
+    assert "superseded: another run pushed promote/apps-app000" in runs["a"].out, runs["a"].out
+    assert "5.0.1" in runs["a"].out
