@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_promotion import notify
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, ManifestError, PolicyError, PullRequestExists
 from gitops_promotion.providers.base import PullRequest
@@ -91,7 +92,7 @@ def open_promotion(
         replaced = _replaced(existing.body, state)
         pr = provider.update_pr(existing, title=state.title, body=body)
         outcome = "updated"
-    automated = ctx.config.is_automated(state.env) if auto is None else auto
+    automated = ctx.config.automated(state.env, state.group, state.app) if auto is None else auto
     merged = provider.set_auto_merge(pr, enabled=automated, merge_method=ctx.config.merge_method)
     lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
     if replaced is not None:
@@ -99,7 +100,7 @@ def open_promotion(
                         f"to {replaced.env} (pull request {pr.number} now carries {state.tag} to {state.env})")
     mode = {"enabled": "auto-merge on", "merged": "merged at once", "disabled": "auto-merge off",
             "unchanged": "auto-merge on" if automated else "manual merge"}[merged]
-    return Result(
+    result = Result(
         outcome="merged" if merged == "merged" else outcome,  # type: ignore[arg-type] # literal by construction
         message=f"{outcome} pull request {pr.number}: {state.title} ({mode})",
         lines=tuple(lines),
@@ -110,6 +111,7 @@ def open_promotion(
         summary_md=_summary(state, pr.number, pr.url, outcome, mode),
         data={"commit": sha, "state": state.metadata(), "replaced": replaced.tag if replaced else None},
     )
+    return notify.after_open(ctx, state, pr, outcome, result)
 
 
 def _change(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from gitops_promotion import notify
 from gitops_promotion.commands.opening import ensure_allowed, open_promotion
 from gitops_promotion.context import Context
 from gitops_promotion.deployed import deployed_at
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.policy import evaluate
+from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
-from gitops_promotion.state import StateError, parse_state
+from gitops_promotion.state import PromotionState, StateError, parse_state
 
 TOOL_PREFIXES = ("promote/", "feature/", "release/", "rollback/", "remove/")
 
@@ -40,6 +42,12 @@ def promote(ctx: Context, *, sha: str | None = None, branch: str | None = None) 
         state = None
     if state is None:
         return _skip(f"pull request {pr.number} was not opened by gitops-promotion; nothing to promote")
+    warnings = notify.send(ctx, "merged", state, pr) if state.type != "stale" else []
+    return notify.attach(_next_hop(ctx, state, pr, commit), warnings)
+
+
+def _next_hop(ctx: Context, state: PromotionState, pr: PullRequest, commit: str) -> Result:
+    """Open the PR that takes ``state`` (merged in ``pr`` as ``commit``) to the next environment."""
     if state.type in ("feature", "stale", "rollback"):
         return _skip(f"pull request {pr.number} is a {state.type} pull request; it is not promoted further")
     next_env = ctx.config.next_env(state.env)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gitops_promotion import notify
 from gitops_promotion.commands.promote import TOOL_PREFIXES
 from gitops_promotion.context import Context
 from gitops_promotion.deployed import deployed_at
@@ -127,7 +128,7 @@ def _finish(ctx: Context, pr: PullRequest, state: PromotionState, name: str, see
         f"Waited for Kustomization `{name}` on {where}: **{outcome}**\n\n"
         + "".join(f"- `{c}`: {s}\n" for c, s in seen.reading.seen)
     )
-    return Result(
+    result = Result(
         outcome=outcome,  # type: ignore[arg-type] # one of the two literals above
         message=message,
         lines=(f"status contexts on {where}: {detail}",),
@@ -139,6 +140,9 @@ def _finish(ctx: Context, pr: PullRequest, state: PromotionState, name: str, see
         data={"commit": seen.commit, "contexts": dict(seen.reading.seen)},
         exit_code=code,
     )
+    if code == 0:
+        return result
+    return notify.attach(result, notify.send(ctx, "blocked", state, pr, detail=message))
 
 
 def _open(message: str) -> Result:

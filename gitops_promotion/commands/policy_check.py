@@ -1,0 +1,80 @@
+"""`policy check`: would this tag be allowed into this environment, and why (exit 0 allowed, 1 blocked)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from gitops_promotion.commands.release import decide
+from gitops_promotion.config import Config, Policy, validate_name
+from gitops_promotion.context import Context
+from gitops_promotion.errors import GitError
+from gitops_promotion.result import Result
+from gitops_promotion.state import PromotionState
+
+_FIELDS = ("allowed_tags", "require_previous", "freeze", "auto")
+
+
+def policy_sources(config: Config, env: str, group: str, app: str) -> dict[str, tuple[Any, str]]:
+    """Each policy field's effective value and where it was set (env, group or app override, default)."""
+    layers: list[tuple[str, Policy | None]] = [(f"environments.{env}.policy", config.env(env).policy)]
+    group_cfg = config.groups.get(group)
+    if group_cfg is not None:
+        layers.append((f"groups.{group}.policies.{env}", group_cfg.policies.get(env)))
+        app_cfg = group_cfg.applications.get(app)
+        if app_cfg is not None:
+            layers.append((f"groups.{group}.applications.{app}.policies.{env}", app_cfg.policies.get(env)))
+    found: dict[str, tuple[Any, str]] = {name: (None, "default") for name in _FIELDS}
+    for where, policy in layers:
+        if policy is None:
+            continue
+        for name in _FIELDS:
+            value = getattr(policy, name)
+            if value is not None:
+                found[name] = (value, where)
+    if found["auto"][0] is None:
+        found["auto"] = (config.env(env).auto, f"environments.{env}.auto")
+    return found
+
+
+def policy_check(
+    ctx: Context,
+    *,
+    group: str,
+    app: str,
+    tag: str,
+    env: str,
+    kind: Literal["promote", "release", "rollback"] = "promote",
+    force: bool = False,
+    fetch: bool = True,
+) -> Result:
+    """Evaluate the policies for ``tag`` of ``group/app`` into ``env`` and explain every rule checked."""
+    from gitops_promotion.manifests import validate_tag  # noqa: PLC0415
+
+    state = PromotionState(group=validate_name("group", group), app=validate_name("app", app),
+                           tag=validate_tag(tag), env=ctx.config.env(env).name, type=kind)
+    notes = []
+    if fetch:
+        try:
+            ctx.repo.fetch(*{ctx.location(e, group).branch for e in ctx.config.env_names})
+        except GitError as exc:
+            notes.append(f"note: could not fetch ({exc}); read the refs this clone has")
+    decision = decide(ctx, state, force=force)
+    sources = policy_sources(ctx.config, state.env, group, app)
+    lines = [f"policy for {group}/{app} in {state.env} ({kind}):"]
+    for name, (value, where) in sources.items():
+        shown = "not set" if value is None else repr(value) if isinstance(value, str) else str(value).lower()
+        if name == "require_previous" and value is None:
+            shown = f"not set (on for promotions, off for releases: {'on' if kind == 'promote' else 'off'})"
+        lines.append(f"  {name}: {shown}  [{where}]")
+    lines += [f"  - {reason}" for reason in decision.reasons]
+    lines += notes
+    verdict = "allowed" if decision.allowed else "blocked"
+    return Result(
+        outcome="done",
+        message=f"{verdict}: {group}/{app} {tag} into {state.env} ({kind}): {decision.explain()}",
+        lines=tuple(lines),
+        environment=state.env,
+        data={"allowed": decision.allowed, "reasons": list(decision.reasons),
+              "policy": {k: v for k, (v, _w) in sources.items()}},
+        exit_code=0 if decision.allowed else 1,
+    )

@@ -1,0 +1,111 @@
+"""`show`: what runs where (matrix, arrival, lag), open promotion PRs and their gates, in four formats."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gitops_promotion.config import validate_name
+from gitops_promotion.context import Context
+from gitops_promotion.errors import PromotionError, UsageError
+from gitops_promotion.inventory import Inventory, collect
+from gitops_promotion.providers.base import Provider
+from gitops_promotion.result import Result
+
+FORMATS = ("text", "json", "markdown", "html")
+
+
+def show(
+    ctx: Context,
+    *,
+    group: str | None = None,
+    app: str | None = None,
+    output: str = "text",
+    out: Path | None = None,
+    offline: bool = False,
+    fetch: bool = True,
+    clock: Callable[[], float] = time.time,
+) -> Result:
+    """The matrix app x environment from each env's branch head; PRs and gates when a forge is reachable."""
+    from gitops_promotion.render.common import web_base  # noqa: PLC0415
+    from gitops_promotion.render.data import inventory_data  # noqa: PLC0415
+    from gitops_promotion.render.markdown import render_markdown  # noqa: PLC0415
+
+    if output not in FORMATS:
+        msg = f"--output {output!r} is not one of: {', '.join(FORMATS)}"
+        raise UsageError(msg)
+    if out is not None and output != "html":
+        msg = "--out is only for --output html (other formats print to stdout)"
+        raise UsageError(msg)
+    group = validate_name("group", group) if group else None
+    app = validate_name("app", app) if app else None
+    provider, problem = (None, "offline: open pull requests and gates not read") if offline else (
+        _provider(ctx))
+    inv = collect(ctx, group=group, app=app, fetch=fetch, clock=clock)
+    if provider is not None:
+        _add_pending(ctx, inv, provider, group, app)
+    elif problem:
+        inv.notes.append(problem)
+    base = web_base(ctx.repo.remote_url()) if provider is not None and provider.name != "local" else None
+    markdown = render_markdown(inv, base)
+    message = _summary(inv)
+    lines: tuple[str, ...] = ()
+    if output == "text":
+        from gitops_promotion.render.text import render_text  # noqa: PLC0415
+
+        lines = tuple(render_text(inv))
+    elif output == "markdown":
+        lines, message = (markdown.rstrip("\n"),), ""
+    elif output == "html":
+        lines, message = _html(inv, base, out, message)
+    return Result(outcome="done", message=message, lines=lines, summary_md=markdown,
+                  data=inventory_data(inv, base) if output == "json" else {})
+
+
+def _provider(ctx: Context) -> tuple[Provider | None, str]:
+    try:
+        return ctx.provider, ""
+    except PromotionError as exc:
+        return None, f"no forge ({exc}): open pull requests and gates not read"
+
+
+def _add_pending(
+    ctx: Context, inv: Inventory, provider: Provider, group: str | None, app: str | None
+) -> None:
+    from gitops_promotion.pending import read_pending  # noqa: PLC0415
+
+    try:
+        inv.pending = read_pending(ctx.config, provider, group=group, app=app)
+        inv.forge = provider.name
+    except PromotionError as exc:
+        inv.notes.append(f"open pull requests not read: {exc}")
+
+
+def _html(inv: Inventory, base: str | None, out: Path | None, message: str) -> tuple[tuple[str, ...], str]:
+    from gitops_promotion.render.html import render_html  # noqa: PLC0415
+
+    page = render_html(inv, base=base)
+    if out is None:
+        return (page.rstrip("\n"),), ""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        msg = f"--out {out}: cannot write the dashboard: {exc.strerror or exc}"
+        raise UsageError(msg) from None
+    return (), f"wrote dashboard {out}: {message}"
+
+
+def _summary(inv: Inventory) -> str:
+    apps = f"{len(inv.apps)} app{'s' if len(inv.apps) != 1 else ''}"
+    envs = f"{len(inv.envs)} environment{'s' if len(inv.envs) != 1 else ''}"
+    text = f"{apps} in {envs}"
+    if inv.forge is not None:
+        failed = sum(1 for p in inv.pending if p.gate == "closed")
+        text += f"; {len(inv.pending)} open pull request{'s' if len(inv.pending) != 1 else ''}"
+        if failed:
+            text += f", {failed} with a failed gate"
+    return text

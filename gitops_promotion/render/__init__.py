@@ -1,0 +1,1 @@
+"""Views of an Inventory (what runs where): terminal table, JSON data, markdown and an HTML dashboard."""
