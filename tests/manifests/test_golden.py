@@ -93,3 +93,10 @@ def test_pure_parser_agrees_with_libyaml(case: str) -> None:
         pure_spans = {(s.start, s.end) for s in pure.scalars_on(0, len(text))}
         for site in fast.sites:
             assert (site.start, site.end) in pure_spans, (path, site)
+
+
+def test_golden_files_kept_their_bytes() -> None:
+    """Guard the fixtures themselves: CRLF and BOM must survive checkouts and editors (see .gitattributes)."""
+    crlf = (GOLDEN / "crlf/before/apps/dev/deployment.yaml").read_bytes()
+    assert crlf.count(b"\r\n") == crlf.count(b"\n") > 5
+    assert (GOLDEN / "bom/before/apps/dev/deployment.yml").read_bytes().startswith(b"\xef\xbb\xbf")
