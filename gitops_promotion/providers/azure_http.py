@@ -43,15 +43,26 @@ def retry_delay(response: Any, attempt: int) -> float:
 
 
 def retrying(send: Callable[..., Any], sleep: Callable[[float], None]) -> Callable[..., Any]:
-    """Wrap msrest's ``ServiceClient.send`` so every method is retried on 429/5xx."""
+    """Wrap msrest's ``ServiceClient.send`` so every method is retried on 429/5xx and dropped connections."""
+    from msrest.exceptions import ClientRequestError  # noqa: PLC0415 - lazy SDK
+    from requests import ConnectionError as DroppedError  # noqa: PLC0415
+    from requests import Timeout  # noqa: PLC0415
 
     def send_with_retry(request: Any, headers: Any = None, content: Any = None, **kwargs: Any) -> Any:
         for attempt in range(MAX_ATTEMPTS):
-            response = send(request, headers=headers, content=content, **kwargs)
+            try:
+                response = send(request, headers=headers, content=content, **kwargs)
+            except ClientRequestError as exc:
+                # A reset or timeout: safe to resend, as every write is (see the module docstring).
+                dropped = isinstance(exc.inner_exception, (DroppedError, Timeout))
+                if not dropped or attempt == MAX_ATTEMPTS - 1:
+                    raise
+                sleep(float(min(2**attempt, MAX_WAIT_S)))
+                continue
             if response.status_code not in RETRY_STATUSES or attempt == MAX_ATTEMPTS - 1:
                 return response
             sleep(retry_delay(response, attempt))
-        return response  # pragma: no cover - the loop always returns
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     return send_with_retry
 

@@ -124,3 +124,21 @@ def git_branches(bare: Path) -> str:
     from tests.forge.fixtures import git
 
     return git(bare, "branch", "--list")
+
+
+@pytest.mark.parametrize("kind", FORGES)
+def test_dropped_connections_are_retried(
+    kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path, fast_retries: list[float]
+) -> None:
+    """About a third of the requests (the first among them) lose their connection before any answer: the run completes on retries."""
+    forge = make_forge(kind, ["app000"])
+    work = forges.checkout(forge, tmp_path / "work")
+    plan = forges.FaultPlan(random.Random(1), reset=0.34)  # seed 1: the first request drops
+    forge.set_plan(plan)
+    run = cli.run(["new", "--group", "apps", "--app", "app000", "--tag", "2.0.0", "--sourcedir", str(work),
+                   *forge.argv()])
+    forge.set_plan(None)
+    assert run.code == 0, run.err
+    assert plan.counts.get("reset", 0) >= 1
+    assert len(fast_retries) >= plan.counts["reset"]  # each drop was waited out, not slept for real
+    assert not invariants.problems(forge, ["app000"])
