@@ -16,8 +16,8 @@ def render_text(inv: Inventory) -> list[str]:
     now = inv.generated_at
     lines: list[str] = []
     if inv.apps:
-        header = ["APP", *(e.name if e.branch == inv.envs[0].branch else f"{e.name} [{e.branch}]"
-                           for e in inv.envs)]
+        mixed = len({e.branch for e in inv.envs}) > 1  # name each env's branch when they differ
+        header = ["APP", *(f"{e.name} [{e.branch}]" if mixed else e.name for e in inv.envs)]
         rows = [[f"{g}/{a}", *(cell_text(inv.cell((g, a), e.name), now) for e in inv.envs)]
                 for g, a in inv.apps]
         lines += table([header, *rows])
