@@ -535,6 +535,23 @@ def test_settings_checks(forge: Forge) -> None:
 
 
 # -- the fake itself rejects what GitHub would reject --------------------------------------------------------
+def test_fake_accepts_statuses_posted_over_http_and_auto_merges(forge: Forge) -> None:
+    import requests
+
+    head_sha = forge.push_branch(HEAD)
+    provider = forge.provider()
+    pr = provider.create_pr(head=HEAD, base="main", title="t", body="b")
+    provider.set_auto_merge(pr, enabled=True, merge_method="merge")
+    answer = requests.post(
+        f"{forge.fake.api_url}{REPO}/statuses/{head_sha}",
+        json={"state": "success", "context": "promotion-gate", "description": "gate open"},
+        headers={"Authorization": f"token {forge.fake.token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 201 and answer.json()["context"] == "promotion-gate"
+    assert forge.fake.pr(pr.number).merged
+
+
 def test_fake_records_requests_github_would_reject(forge: Forge) -> None:
     import requests
 
