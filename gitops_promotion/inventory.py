@@ -106,7 +106,7 @@ def collect(
     heads = _read_heads(ctx, envs, group, notes)
     groups = sorted({key[0] for per_env in heads.values() for key in per_env} | ({group} if group else set()))
     history: dict[AppKey, list[Change]] = {}
-    per_env_changes: dict[str, list[Change]] = {}
+    per_env_changes: dict[str, dict[AppKey, list[Change]]] = {}
     logs = {}
     for env in envs:
         if env.rev is not None:
@@ -115,9 +115,12 @@ def collect(
     blobs.load({blob: path for entries in logs.values() for e in entries for path, blob in e.files if blob})
     for name, entries in logs.items():
         changes = replay(name, entries, blobs, _belongs(ctx, name))
-        per_env_changes[name] = [c for c in changes if _wanted((c.group, c.app), group, app)]
-        for change in per_env_changes[name]:
-            history.setdefault((change.group, change.app), []).append(change)
+        by_app: dict[AppKey, list[Change]] = {}
+        for change in changes:
+            if _wanted((change.group, change.app), group, app):
+                by_app.setdefault((change.group, change.app), []).append(change)
+                history.setdefault((change.group, change.app), []).append(change)
+        per_env_changes[name] = by_app
     for changes in history.values():
         changes.sort(key=lambda c: (c.commit.timestamp, ctx.config.env_names.index(c.env)))
     apps = sorted({key for per_env in heads.values() for key in per_env if _wanted(key, group, app)})
@@ -129,7 +132,8 @@ def collect(
             cell = _cell(ctx, key, env.name, heads=heads, changes=per_env_changes)
             cells[(key[0], key[1], env.name)] = cell
     if any(e.shallow for e in envs):
-        notes.append("the clone is shallow: history (arrival, lag) only reaches back to its first commit")
+        notes.append("the clone is shallow: arrival and lag only reach back to its oldest commit "
+                     "(fetch the full history, e.g. actions/checkout with fetch-depth: 0)")
     return Inventory(envs=envs, apps=apps, cells=cells, history=history, notes=notes,
                      generated_at=int(clock()))
 
@@ -182,6 +186,7 @@ def _read_heads(
         names = [n for n in ctx.repo.grep_files(rev, MARKER, specs) if is_candidate(n)]
         contents = ctx.repo.read_objects([f"{rev}:{n}" for n in names])
         found: dict[str, dict[AppKey, list[tuple[str, Image]]]] = {e.name: {} for e in on_rev}
+        belongs = {e.name: _belongs(ctx, e.name) for e in on_rev}
         for name, data in zip(names, contents, strict=True):
             if data is None:
                 continue
@@ -191,9 +196,8 @@ def _read_heads(
                 notes.append(f"{name} (branch {on_rev[0].branch}): markers not read: {exc}")
                 continue
             for env in on_rev:
-                belongs = _belongs(ctx, env.name)
                 for key, image in images.items():
-                    if belongs(name, key[0]):
+                    if belongs[env.name](name, key[0]):
                         found[env.name].setdefault(key, []).append((name, image))
         for env_name, per_app in found.items():
             result[env_name] = {k: (combine(v), tuple(sorted(p for p, _ in v))) for k, v in per_app.items()}
@@ -206,11 +210,11 @@ def _cell(
     env: str,
     *,
     heads: dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]],
-    changes: dict[str, list[Change]],
+    changes: dict[str, dict[AppKey, list[Change]]],
 ) -> Cell:
     here = heads.get(env, {}).get(key)
     image, files = here if here else (None, ())
-    mine = [c for c in changes.get(env, []) if (c.group, c.app) == key]
+    mine = changes.get(env, {}).get(key, [])
     arrived = next((c for c in reversed(mine) if c.image == image), None) if image else None
     lag = _lag(ctx, key, env, image, heads=heads, changes=changes)
     return Cell(env, key[0], key[1], image, files, arrived, lag)
@@ -223,7 +227,7 @@ def _lag(
     image: Image | None,
     *,
     heads: dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]],
-    changes: dict[str, list[Change]],
+    changes: dict[str, dict[AppKey, list[Change]]],
 ) -> Lag:
     previous = ctx.config.previous_env(env)
     if previous is None:
@@ -235,7 +239,7 @@ def _lag(
         return Lag("n/a")
     if before[0].tag == image.tag:
         return Lag("in-sync", versions=0)
-    theirs = [c for c in changes.get(previous.name, []) if (c.group, c.app) == key and c.image is not None]
+    theirs = [c for c in changes.get(previous.name, {}).get(key, []) if c.image is not None]
     last = max((i for i, c in enumerate(theirs) if c.image and c.image.tag == image.tag), default=None)
     if last is None:
         return Lag("differs")  # this env runs a tag the previous env never ran (a release, a hotfix)

@@ -52,7 +52,7 @@ def lag_text(lag: Lag, now: int) -> str:
         return "in sync"
     if lag.state == "behind":
         count = "" if lag.versions is None else f"{lag.versions} version{'s' if lag.versions != 1 else ''}"
-        since = f", {ago(lag.since, now).removesuffix(' ago')}" if lag.since else ""
+        since = f", {ago(lag.since, now).removesuffix(' ago')}" if lag.since is not None else ""
         return f"behind {count}{since}".strip()
     return {"differs": "differs from previous", "missing": "not deployed", "n/a": "", "first": ""}[lag.state]
 

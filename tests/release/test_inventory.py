@@ -170,3 +170,13 @@ def test_missing_env_branch_is_a_note(tmp_path: Path) -> None:
     inv = collect(context(repo.work), clock=lambda: T0)
     assert "environment prod: branch prod not found" in inv.notes
     assert inv.cell(("apps", "web"), "prod").image is None
+
+
+def test_shallow_clone_is_noted(tmp_path: Path) -> None:
+    repo = _dir_repo(tmp_path)
+    shallow = tmp_path / "shallow"
+    repo.git("clone", "-q", "--depth", "1", repo.remote.as_uri(), str(shallow))
+    inv = collect(context(shallow), clock=lambda: T0 + 10 * HOUR)
+    assert any(note.startswith("the clone is shallow") for note in inv.notes)
+    web = inv.cell(("apps", "web"), "dev")
+    assert web.image == Image("1.3", DIGEST) and web.arrived is not None  # the boundary commit stands in
