@@ -87,7 +87,8 @@ def _history_row(change: Change, now: int, base: str | None) -> str:
     commit = change.commit
     tag = "removed" if change.image is None else (change.image.tag or "(no tag)")
     before = change.previous.tag if change.previous and change.previous.tag else "—"
-    link = _link(pr_label(change), pr_url(base, commit.pr_number))
+    number = commit.pr_number
+    link = _link(f"#{number}", pr_url(base, number)) if number is not None else "—"  # the commit has a column
     return (f'<tr><td>{escape(change.env)}</td><td class="tag">{escape(tag)}</td>'
             f'<td class="sub">{escape(before)}</td><td>{link}</td>'
             f"<td>{escape(commit.author)}</td><td>{_when(commit.timestamp, now)}</td>"

@@ -106,3 +106,23 @@ def test_conflict_is_a_config_error_at_load(tmp_path: Path, capsys: pytest.Captu
     repo = make_repo(tmp_path, bad, {"main": {"apps/dev/web.yaml": deployment("apps", "web", "1")}})
     assert main(["show", "--offline", "--sourcedir", str(repo.work)]) == 2
     assert "groups.apps.policies.prod: prod would be frozen" in capsys.readouterr().err
+
+
+def test_group_auto_override_applies_to_promotions(tmp_path: Path) -> None:
+    from gitops_promotion.commands.new import new
+    from gitops_promotion.providers.local import LocalForge
+
+    config = """\
+environments:
+  - {name: dev, auto: true}
+  - {name: qa, auto: true}
+groups:
+  apps:
+    policies:
+      dev: {auto: false}
+"""
+    repo = make_repo(tmp_path, config, {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0")
+                                                 for e in ("dev", "qa")}})
+    result = new(context(repo.work), group="apps", app="web", tag="2.0")
+    assert "manual merge" in result.message
+    assert not LocalForge(repo.remote).get_pr(result.pr_number or 0).auto_merge
