@@ -9,10 +9,7 @@ from gitops_promotion.errors import ProviderError, UsageError
 from gitops_promotion.providers.github_retry import Resilience
 from gitops_promotion.providers.github_urls import GitHubLocation
 
-NO_AUTH = (
-    "no GitHub token: pass --token or set GITHUB_TOKEN "
-    "(or give --github-app-id with --github-app-private-key)"
-)
+NO_AUTH = "no GitHub token: pass --token or set GITHUB_TOKEN (or give --github-app-id with --github-app-private-key)"
 WORKFLOW_AUTH_WARNING = (
     "the token looks like the workflow's GITHUB_TOKEN: pull requests it merges start no further "
     "workflow runs, "
@@ -77,9 +74,7 @@ def app_installation_token(
         )
     except ProviderError as exc:
         if " 404 " in f" {exc.message} ":
-            msg = (
-                f"GitHub App {app_id} is not installed on {location.full_name}: install it on that repository"
-            )
+            msg = f"GitHub App {app_id} is not installed on {location.full_name}: install it on that repository"
             raise ProviderError(msg) from None
         raise
     grant = resilience.call(

@@ -110,8 +110,6 @@ def describe(exc: GithubException) -> str:
     details: Iterable[Any] = data.get("errors") or []
     parts = []
     for item in details:
-        parts.append(
-            str(item.get("message") or item.get("code") or item) if isinstance(item, dict) else str(item)
-        )
+        parts.append(str(item.get("message") or item.get("code") or item) if isinstance(item, dict) else str(item))
     text = f"{exc.status} {message}" + (f": {'; '.join(parts)}" if parts else "")
     return " ".join(text.split())
