@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gitops_promotion.inventory import Lag
@@ -42,3 +44,18 @@ def test_pr_url_per_forge() -> None:
     assert pr_url("https://github.com/acme/gitops", 12) == "https://github.com/acme/gitops/pull/12"
     assert pr_url("https://dev.azure.com/o/p/_git/r", 12) == "https://dev.azure.com/o/p/_git/r/pullrequest/12"
     assert pr_url(None, 12) is None and pr_url("https://github.com/a/b", None) is None
+
+
+def test_dashboard_escapes_repository_text(tmp_path: Path) -> None:
+    from gitops_promotion.inventory import collect
+    from gitops_promotion.render.html import render_html
+    from tests.release.builders import T0, context, deployment, make_repo
+
+    config = "environments:\n  - {name: dev}\n"
+    evil = '"><script>alert(1)</script>'
+    repo = make_repo(tmp_path, config, {"main": {"apps/dev/web.yaml": deployment("apps", "web", "1.0")}})
+    repo.direct("main", {"apps/dev/web.yaml": deployment("apps", "web", "2.0")}, f"deploy {evil}", at=T0 + 60,
+                who=evil)
+    page = render_html(collect(context(repo.work), clock=lambda: T0 + 120))
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<script>") == 1  # only the dashboard's own inline script
