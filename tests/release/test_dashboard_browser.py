@@ -71,6 +71,11 @@ def test_dashboard_in_headless_chromium(tmp_path: Path, capsys: pytest.CaptureFi
     dom.feed(filtered.stdout)
     assert {app for app, cls in dom.rows.items() if "hidden" not in cls} == {"apps/web"}
 
+    drift = run_chromium(chromium, tmp_path / "profile-drift", "--dump-dom", url + "#drift=1")
+    dom = Dom()
+    dom.feed(drift.stdout)
+    assert {app for app, cls in dom.rows.items() if "hidden" not in cls} == {"apps/web", "team-b/worker"}
+
     shot = tmp_path / "dashboard.png"
     taken = run_chromium(chromium, tmp_path / "profile-3", f"--screenshot={shot}", "--window-size=1400,1000", url)
     assert taken.returncode == 0, taken.stderr[-2000:]

@@ -118,3 +118,13 @@ def test_release_and_rollback_cli(repo: Repo, capsys: pytest.CaptureFixture[str]
     assert "Roll back apps/web to version 1.1.0 in environment dev" in capsys.readouterr().out
     assert main(["release", "--group", "apps", "--app", "web", "--tag", "1.3.0", "--env", "nope", *base]) == 2
     assert "unknown environment 'nope'" in capsys.readouterr().err
+
+
+def test_release_with_a_digest_pins_it(repo: Repo) -> None:
+    digest = "sha256:" + "0123456789abcdef" * 4
+    result = release(context(repo.work), group="apps", app="web", tag="1.2.1", env="dev", digest=digest,
+                     requester="me")
+    pushed = repo.git("show", f"origin/{result.branch}:apps/dev/web.yaml")
+    assert f"registry.example:5000/apps/web:1.2.1@{digest} #" in pushed
+    state = parse_state(LocalForge(repo.remote).get_pr(result.pr_number or 0).body)
+    assert state is not None and state.digest == digest
