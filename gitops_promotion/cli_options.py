@@ -133,8 +133,12 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Any]], Any]) 
     secrets = [s for s in (args.token, args.github_app_private_key, *_env_secrets(environ)) if s]
     for secret in secrets:
         runtime.mask(secret)
+    from gitops_promotion.ci.logs import forward_logs
+
     try:
-        result: Result = body(lambda: build_context(args, environ))
+        with forward_logs(runtime, echo=click.echo, secrets=secrets, verbose=args.verbose,
+                          title=f"gitops-promotion {command}"):
+            result: Result = body(lambda: build_context(args, environ))
     except PromotionError as error:
         error.message = redact(error.message, secrets)
         runtime.error(error)
