@@ -138,7 +138,7 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Any]], Any]) 
     try:
         with forward_logs(runtime, echo=click.echo, secrets=secrets, verbose=args.verbose,
                           title=f"gitops-promotion {command}"):
-            result: Result = body(lambda: build_context(args, environ))
+            result: Result = body(lambda: build_context(args, environ, warn=runtime.warning))
     except PromotionError as error:
         error.message = redact(error.message, secrets)
         runtime.error(error)
@@ -169,7 +169,7 @@ def _env_secrets(environ: dict[str, str]) -> list[str]:
     return [environ[n] for n in names if environ.get(n) and len(environ[n]) >= 8]
 
 
-def build_context(args: RepoArgs, environ: dict[str, str]) -> Any:
+def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str], None] | None = None) -> Any:
     """Open the checkout, load the config, detect the default branch; the provider is built on first use."""
     from gitops_promotion.config import CONFIG_FILE, load_config
     from gitops_promotion.context import Context
@@ -196,6 +196,9 @@ def build_context(args: RepoArgs, environ: dict[str, str]) -> Any:
 
     def factory() -> Any:
         provider = build_provider(provider_name, settings)
+        for warning in getattr(provider, "warnings", ()):  # e.g. the workflow GITHUB_TOKEN starts no workflows
+            if warn is not None:
+                warn(warning)
         repo.auth_header = provider.git_auth_header()
         if repo.auth_header:
             repo.add_secret(repo.auth_header.split()[-1])

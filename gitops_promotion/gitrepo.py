@@ -63,6 +63,7 @@ class GitRepo:
         self.remote = remote
         self.auth_header = auth_header
         self._secrets: list[str] = []
+        self._remote_url: str | None = None
         if auth_header:
             self._secrets.append(auth_header.split()[-1])
 
@@ -74,15 +75,29 @@ class GitRepo:
     def _env(self, *, auth: bool) -> dict[str, str]:
         env = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         if auth and self.auth_header:
+            # actions/checkout leaves `http.https://host/.extraheader` with its own token in the repo config; a
+            # generic http.extraheader would lose to that more specific key, so we set the same URL-specific key,
+            # first empty (which resets the list) and then ours.
+            key = "http.extraheader"
+            match = re.match(r"(https?://[^/]+/)", self.remote_url_cached())
+            if match:
+                key = f"http.{re.sub(r'//[^@/]*@', '//', match.group(1))}.extraheader"
             count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
             env.update(
                 {
-                    "GIT_CONFIG_COUNT": str(count + 1),
-                    f"GIT_CONFIG_KEY_{count}": "http.extraheader",
-                    f"GIT_CONFIG_VALUE_{count}": self.auth_header,
+                    "GIT_CONFIG_COUNT": str(count + 2),
+                    f"GIT_CONFIG_KEY_{count}": key,
+                    f"GIT_CONFIG_VALUE_{count}": "",
+                    f"GIT_CONFIG_KEY_{count + 1}": key,
+                    f"GIT_CONFIG_VALUE_{count + 1}": self.auth_header,
                 }
             )
         return env
+
+    def remote_url_cached(self) -> str:
+        if self._remote_url is None:
+            self._remote_url = self.git("remote", "get-url", self.remote, check=False)
+        return self._remote_url
 
     def git(
         self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None

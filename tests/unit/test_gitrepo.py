@@ -107,3 +107,34 @@ def test_history_helpers(example_repo: tuple[Path, Path]) -> None:
     entries = repo.log(head, ["apps/dev"])
     assert [e.subject for e in entries] == ["Example GitOps repository"]
     assert repo.is_ancestor(head, head)
+
+
+def test_our_header_replaces_the_one_actions_checkout_left(example_repo: tuple[Path, Path]) -> None:
+    """actions/checkout writes `http.https://host/.extraheader`; git must send only our header."""
+    import http.server
+    import threading
+
+    seen: list[list[str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get_all("Authorization") or [])
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        _remote, work = example_repo
+        base = f"http://127.0.0.1:{server.server_port}/"
+        git(work, "remote", "set-url", "origin", base + "org/repo.git")
+        git(work, "config", f"http.{base}.extraheader", "AUTHORIZATION: basic OLD")
+        repo = GitRepo(work, auth_header="Authorization: basic NEW")
+        with pytest.raises(GitError):
+            repo.fetch("main")
+    finally:
+        server.shutdown()
+    assert seen and all(headers == ["basic NEW"] for headers in seen)
