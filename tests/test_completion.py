@@ -71,3 +71,29 @@ def test_fish_script_and_protocol(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_shell_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["completion", "tcsh"]) == 2
     assert "'tcsh' is not one of 'bash', 'zsh', 'fish'" in capsys.readouterr().err
+
+
+def test_every_command_has_json_output() -> None:
+    """Scripting: each command (and subcommand) takes --output json. `completion` prints a shell script and
+    `demo` narrates a walkthrough for people; neither has a result to script against."""
+    import click
+
+    from gitops_promotion.cli import cli
+
+    ctx = click.Context(cli)
+    missing = []
+
+    def walk(command: click.Command, name: str) -> None:
+        if isinstance(command, click.Group):
+            for sub in command.list_commands(ctx):
+                found = command.get_command(ctx, sub)
+                assert found is not None
+                walk(found, f"{name} {sub}")
+        elif not any("--output" in param.opts for param in command.params):
+            missing.append(name)
+
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        walk(command, name)
+    assert sorted(missing) == ["completion", "demo"]
