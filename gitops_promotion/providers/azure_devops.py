@@ -13,7 +13,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitops_promotion.errors import ProviderError, UsageError
-from gitops_promotion.providers.azure_http import ApiError, connect, prepared, sdk_call
+from gitops_promotion.providers.azure_clients import Clients
+from gitops_promotion.providers.azure_http import ApiError, sdk_call
 from gitops_promotion.providers.azure_remote import AzureRepo, resolve_repo
 from gitops_promotion.providers.base import (
     AutoMergeOutcome,
@@ -127,16 +128,18 @@ class AzureDevOpsProvider:
 
     # SDK clients, built on first use; public only for azure_doctor (SDK objects stay in this package).
     @cached_property
-    def _connection(self) -> Any:
-        return connect(self.repo.base_url, self._token, bearer=self._bearer, cache_dir=self._cache_dir)
+    def _clients(self) -> Clients:
+        return Clients(
+            self.repo.base_url, self._token, bearer=self._bearer, cache_dir=self._cache_dir, sleep=self._sleep
+        )
 
-    @cached_property
+    @property
     def git_client(self) -> Any:
-        return prepared(self._connection.clients_v7_1.get_git_client, self._token, self._sleep)
+        return self._clients.git
 
-    @cached_property
+    @property
     def security_client(self) -> Any:
-        return prepared(self._connection.clients_v7_1.get_security_client, self._token, self._sleep)
+        return self._clients.security
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one SDK call; failures become ApiError naming ``what``, with the token masked."""

@@ -1,4 +1,4 @@
-"""The SDK connection for the Azure DevOps adapter: client set-up, our own retry, and error translation.
+"""Requests for the Azure DevOps adapter: our own retry, and SDK errors translated to ApiError.
 
 The SDK retries only GET, PUT and DELETE (through urllib3, sleeping for real); PR creation, updates and
 the PR query are POST/PATCH (DESIGN 8). So the SDK's retry is switched off and one loop here retries every
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from gitops_promotion.errors import ProviderError
@@ -65,43 +64,6 @@ def retrying(send: Callable[..., Any], sleep: Callable[[float], None]) -> Callab
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     return send_with_retry
-
-
-def _point_cache(cache_dir: str | None) -> None:
-    """Honour AZURE_DEVOPS_CACHE_DIR from our settings: the SDK reads it only once, when first imported."""
-    if not cache_dir:
-        return
-    from azure.devops import _file_cache  # noqa: PLC0415 - the SDK has no public setting for this
-
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    for cache, name in ((_file_cache.OPTIONS_CACHE, "options"), (_file_cache.RESOURCE_CACHE, "resources")):
-        target = str(Path(cache_dir) / f"{name}.json")
-        if cache.file_name != target:
-            cache.file_name = target
-            cache.initial_load_occurred = False
-
-
-def connect(base_url: str, token: str, *, bearer: bool, cache_dir: str | None) -> Any:
-    """An SDK connection to the organisation/collection at ``base_url`` (no request is made yet)."""
-    from azure.devops.connection import Connection  # noqa: PLC0415 - lazy: keeps CLI start-up fast
-    from msrest.authentication import BasicAuthentication, BasicTokenAuthentication  # noqa: PLC0415
-
-    _point_cache(cache_dir)
-    creds = BasicTokenAuthentication({"access_token": token}) if bearer else BasicAuthentication("", token)
-    return Connection(base_url=base_url, creds=creds, user_agent="gitops-promotion")
-
-
-def prepared(factory: Callable[[], Any], token: str, sleep: Callable[[float], None]) -> Any:
-    """The SDK client ``factory`` returns (this may read resource areas), retrying through ``sleep``."""
-    client = sdk_call("connecting", factory, token)
-    # Switch urllib3's retry off in place: msrest has already handed this very object to its session.
-    policy = client.config.retry_policy.policy
-    policy.total = policy.connect = policy.read = 0
-    policy.status_forcelist = frozenset()
-    policy.respect_retry_after_header = False
-    policy.raise_on_status = False
-    client._client.send = retrying(client._client.send, sleep)
-    return client
 
 
 def _one_line(text: str, token: str) -> str:

@@ -388,3 +388,28 @@ def test_doctor_names_missing_push_rights(azure_provider: AzureDevOpsProvider, a
     assert rights.detail == "cannot force-push promotion branches"
     assert "'Force push (rewrite history, delete branches and tags)'" in rights.fix
     assert len(azure_forge.calls("GET", "/_apis/Permissions/")) == 4
+
+
+def test_building_the_adapter_loads_no_sdk(tmp_path: Any) -> None:
+    """The SDK (and msrest, requests) load on the first API call, not when the CLI builds the provider."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; "
+        "from gitops_promotion.providers import ProviderSettings, build_provider; "
+        "p = build_provider('azdo', ProviderSettings(repo_root=Path('.'), token='t', "
+        "remote_url='https://dev.azure.com/o/p/_git/r')); p.git_auth_header(); "
+        "print([m for m in ('azure', 'msrest', 'requests') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.strip() == "[]"
+
+
+def test_resource_area_look_up_goes_through_our_retry(azure_provider_factory: Factory, azure_forge: AzureFake) -> None:
+    """The SDK's own resource-area client would sleep for real on 429; ours records the wait instead."""
+    provider, sleeps = azure_provider_factory()
+    azure_forge.fault("GET", "ResourceAreas", 429, retry_after="5")
+    azure_forge.fault("OPTIONS", "_apis", 503, retry_after="2")
+    assert provider.find_open_pr("promote/x", "main") is None
+    assert sorted(sleeps.waits) == [2.0, 5.0]
