@@ -157,3 +157,11 @@ def test_init_templates_are_the_examples() -> None:
     for template, example in pairs.items():
         rendered = render_template(template, default_branch="main", action_ref=None, version="0.1.0")
         assert rendered == (EXAMPLES / example).read_text(), template
+
+
+def test_every_example_file_is_linted() -> None:
+    """A new file under examples/ must land where a linter above picks it up (github/ or azure/)."""
+    linted = set(GITHUB_WORKFLOWS) | set(AZURE_PIPELINES)
+    stray = [p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").rglob("*")
+             if p.is_file() and p not in linted]
+    assert stray == []
