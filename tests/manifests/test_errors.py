@@ -225,3 +225,10 @@ def test_scan_markers_raises_on_any_invalid_candidate(write_tree: Write) -> None
 
 def test_errors_are_usage_errors() -> None:
     assert issubclass(ManifestError, UsageError)
+
+
+def test_invalid_yaml_without_a_marker_is_never_parsed(write_tree: Write) -> None:
+    # Not a candidate (no token), so its broken YAML is none of our business, as with Flux.
+    root = write_tree({"apps/a.yaml": GOOD, "apps/broken.yaml": "a: [\n  b: {\n"})
+    edits = plan_edits([root / "apps"], repo_root=root, group="apps", app="podinfo", tag="2.0.0")
+    assert [e.path.name for e in edits] == ["a.yaml"]
