@@ -54,22 +54,27 @@ def find_feature_dirs(
     repo: GitRepo, rev: str, env_path: str, group: str, apps: Sequence[str]
 ) -> list[FeatureDir]:
     """Feature copies of ``group``'s configured ``apps`` directly under ``env_path`` at ``rev``."""
-    listing = repo.git("ls-tree", "-d", "--name-only", f"{rev}:{env_path}", check=False)
+    # One `git grep` finds the candidates, so an env with hundreds of app directories costs one process.
+    patterns = [f"{env_path}/*/{name}" for name in KUSTOMIZATION_FILES]
+    files = repo.grep_files(rev, FEATURE_LABEL, patterns)
     found = []
-    for name in sorted(listing.splitlines()):
-        path = f"{env_path}/{name}"
-        feature = None
-        for file_name in KUSTOMIZATION_FILES:
-            data = repo.show(rev, f"{path}/{file_name}")
-            if data is not None:
-                feature = feature_label(data)
-                break
+    for file in sorted(files):
+        path, _, file_name = file.rpartition("/")
+        parent, _, name = path.rpartition("/")
+        if parent != env_path or _preferred(files, path) != file_name:
+            continue  # deeper than one level, or kustomize would read another kustomization file there
+        data = repo.show(rev, file)
+        feature = feature_label(data) if data is not None else None
         app = app_of_dir(name, feature, list(apps)) if feature else None
         if app is None or feature is None:
             continue
         entries = repo.log(rev, [path], max_count=1)
         found.append(FeatureDir(group, app, feature, path, entries[0].timestamp if entries else 0))
     return found
+
+
+def _preferred(files: list[str], path: str) -> str:
+    return next(name for name in KUSTOMIZATION_FILES if f"{path}/{name}" in files)
 
 
 def remove_feature_dir(repo_root: Path, found: FeatureDir) -> list[Path]:

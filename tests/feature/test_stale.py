@@ -93,6 +93,10 @@ def test_feature_label_in_both_formats() -> None:
 
 def test_find_feature_dirs_parses_names_with_dashes(stale_repo: tuple[Path, Path]) -> None:
     _remote, work = stale_repo
+    nested = work / "apps/dev/web-admin/podinfo-deep"  # a labelled kustomization one level too deep
+    nested.mkdir()
+    (nested / "kustomization.yaml").write_text(generated_kustomization(feature="deep", title="t", resources=[]))
+    commit_at(work, "nested", None)
     repo = GitRepo(work)
     found = find_feature_dirs(repo, "HEAD", "apps/dev", "apps", ["podinfo", "web", "web-admin"])
     assert [(f.path, f.app, f.feature) for f in found] == [
