@@ -29,8 +29,33 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# One-line help for the command list, so `--help` need not import every command module.
+SHORT_HELP: dict[str, str] = {
+    "new": "Open the PR that puts a new tag into the first environment.",
+    "promote": "After a promotion PR merged, open the PR for the next environment.",
+    "status": "Gate a promotion PR on the previous environment's Flux status.",
+    "set-image": "Rewrite image markers in place (like kustomize edit set image).",
+    "demo": "Promote an image through dev, qa and prod on a generated local repo.",
+    "feature": "Deploy a branch build as a feature environment beside the app.",
+    "feature-stale": "Remove feature environments older than --max-age.",
+    "show": "What runs where: the version matrix (text, json, markdown, html).",
+    "history": "Every change of an app's tag in each environment.",
+    "release": "Open a PR that sets a chosen tag in a chosen environment (hotfix).",
+    "rollback": "Open a PR that puts an environment back on an earlier tag.",
+    "policy": "Explain what the environment policies decide for a promotion.",
+    "init": "Write gitops-promotion.yaml and CI pipelines into a GitOps repo.",
+    "doctor": "Check the repo and the forge settings; print fixes.",
+    "completion": "Print a shell completion script (bash, zsh, fish).",
+}
+
+
 class LazyGroup(click.Group):
-    """A group that imports a subcommand's module only when that subcommand is used or listed."""
+    """A group that imports a subcommand's module only when that subcommand is used."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

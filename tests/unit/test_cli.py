@@ -76,3 +76,16 @@ def test_startup_imports_only_click() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_group_help_lists_every_command_without_importing_them() -> None:
+    from gitops_promotion.cli import SHORT_HELP
+
+    assert set(SHORT_HELP) == set(COMMANDS)
+    code = (
+        "import sys; from gitops_promotion.cli import main; main(['--help']); "
+        "print([m for m in sys.modules if m.startswith('gitops_promotion.cli_')])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "feature-stale" in out
+    assert out.strip().splitlines()[-1] == "[]"
