@@ -34,7 +34,7 @@ def _release_options(func: Any) -> Any:
             help="GitOps repository checkout.")
 @env_option("--config", "config_path", env_name="CONFIG", type=click.Path(dir_okay=False, path_type=Path),
             help="Config file [default: <sourcedir>/gitops-promotion.yaml].")
-@env_option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")
+@env_option("-v", "--verbose", is_flag=True, env_name="VERBOSE", help="Show details and tracebacks.")
 @provider_options
 def show(*, group: str | None, app: str | None, output: str, out: Path | None, offline: bool, no_fetch: bool,
          **kwargs: Any) -> int:
