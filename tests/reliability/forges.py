@@ -128,7 +128,11 @@ class FaultyGitHub(FakeGitHub):
 
     plan: FaultPlan | None = None
 
+    read_only = False  # a token that may read but not write: writes answer 403 as GitHub does
+
     def _take_fault(self, line: str) -> Fault | None:
+        if self.read_only and not line.startswith("GET "):
+            return Fault(403, message="Resource not accessible by integration")
         kind = self.plan.draw() if self.plan is not None else None
         if kind == "error_5xx":
             return Fault(502, message="Bad Gateway")
@@ -166,6 +170,7 @@ class FaultyAzure(AzureFake):
     """AzureFake that draws a fault for every request from ``plan`` (None: no faults)."""
 
     plan: FaultPlan | None = None
+    read_only = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,6 +181,9 @@ class FaultyAzure(AzureFake):
         # The SDK's own start-up requests (resource locations) go through urllib3's retry, which sleeps for real
         # and cannot be injected; they are spared so the suite stays fast. Everything after them is fair game.
         startup = method == "OPTIONS" or "ResourceAreas" in raw_path
+        if self.read_only and not startup and method != "GET":
+            return 403, {}, _azure_error(
+                "TF401027: You need the Git 'PullRequestContribute' permission to perform this action.")
         kind = self.plan.draw() if self.plan is not None and not startup else None
         if kind == "reset":
             raise InjectedResetError(raw_path)
@@ -228,6 +236,9 @@ class Forge:
     def set_plan(self, plan: FaultPlan | None) -> None:
         raise NotImplementedError
 
+    def set_read_only(self, read_only: bool) -> None:
+        raise NotImplementedError
+
     def stop(self) -> None:
         raise NotImplementedError
 
@@ -275,6 +286,9 @@ class GitHubForge(Forge):
     def set_plan(self, plan: FaultPlan | None) -> None:
         self.fake.plan = plan
 
+    def set_read_only(self, read_only: bool) -> None:
+        self.fake.read_only = read_only
+
     def stop(self) -> None:
         self.fake.stop()
 
@@ -314,6 +328,9 @@ class AzureForge(Forge):
     def set_plan(self, plan: FaultPlan | None) -> None:
         self.fake.plan = plan
 
+    def set_read_only(self, read_only: bool) -> None:
+        self.fake.read_only = read_only
+
     def stop(self) -> None:
         self.fake.__exit__(None, None, None)
 
@@ -351,6 +368,9 @@ with open({state!r}, "r+") as handle:
     ours = [u for u in updates if u[2].startswith("refs/heads/promote/")]
     action = state["queue"].pop(0) if ours and state["queue"] else None
     handle.seek(0); handle.truncate(); json.dump(state, handle)
+if action == "deny":
+    print("Permission to acme/gitops.git denied to gitops-bot.", file=sys.stderr)
+    sys.exit(1)
 if action == "reject":
     print("pre-receive: push declined by policy (injected)", file=sys.stderr)
     sys.exit(1)

@@ -130,7 +130,8 @@ def git_branches(bare: Path) -> str:
 def test_dropped_connections_are_retried(
     kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path, fast_retries: list[float]
 ) -> None:
-    """About a third of the requests (the first among them) lose their connection before any answer: the run completes on retries."""
+    """About a third of the requests (the first among them) lose their connection before any answer: the run
+    completes on retries."""
     forge = make_forge(kind, ["app000"])
     work = forges.checkout(forge, tmp_path / "work")
     plan = forges.FaultPlan(random.Random(1), reset=0.34)  # seed 1: the first request drops
