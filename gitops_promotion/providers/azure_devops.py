@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gitops_promotion.errors import ProviderError, UsageError
+from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers.azure_clients import Clients
 from gitops_promotion.providers.azure_http import ApiError, sdk_call
 from gitops_promotion.providers.azure_remote import AzureRepo, resolve_repo
@@ -98,6 +98,32 @@ def _who(identity: Any) -> str | None:
 def _auto_complete_set(raw: Any) -> bool:
     who = raw.auto_complete_set_by
     return who is not None and bool(who.id) and who.id != NO_IDENTITY
+
+
+def _auto_complete_change(raw: Any, enabled: bool, strategy: str, delete_branch: bool) -> Any:
+    """The PATCH that sets (as the PR's creator) or clears auto-complete; None when it is already so."""
+    from azure.devops.v7_1.git.models import (  # noqa: PLC0415 - lazy SDK
+        GitPullRequest,
+        GitPullRequestCompletionOptions,
+        IdentityRef,
+    )
+
+    options = raw.completion_options
+    if not enabled:
+        return GitPullRequest(auto_complete_set_by=IdentityRef(id=NO_IDENTITY)) if _auto_complete_set(raw) else None
+    if (
+        _auto_complete_set(raw)
+        and options is not None
+        and options.merge_strategy == strategy
+        and bool(options.delete_source_branch) == delete_branch
+    ):
+        return None
+    return GitPullRequest(
+        auto_complete_set_by=IdentityRef(id=raw.created_by.id),
+        completion_options=GitPullRequestCompletionOptions(
+            merge_strategy=strategy, delete_source_branch=delete_branch, transition_work_items=False
+        ),
+    )
 
 
 class AzureDevOpsProvider:
@@ -224,11 +250,8 @@ class AzureDevOpsProvider:
         except ApiError as exc:
             if exc.code != PR_EXISTS:
                 raise
-            # Another run (or a retried POST that did land) opened it first: adopt that PR.
-            existing = self.find_open_pr(head, base)
-            if existing is None:
-                raise
-            return self.update_pr(existing, title=title, body=body)
+            # Another run (or our retried POST that did land) opened it first; the caller adopts that PR.
+            raise PullRequestExists(exc.message) from None
         return self._to_pr(created)
 
     def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
@@ -257,35 +280,14 @@ class AzureDevOpsProvider:
         self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod, delete_branch: bool = True
     ) -> AutoMergeOutcome:
         """Set auto-complete as the PR's creator with our completion options, or clear it."""
-        from azure.devops.v7_1.git.models import (  # noqa: PLC0415 - lazy SDK
-            GitPullRequest,
-            GitPullRequestCompletionOptions,
-            IdentityRef,
-        )
-
+        if not enabled and not pr.auto_merge:
+            return "unchanged"  # the Protocol's promise: no API call to keep something off
         raw = self._seen.get(pr.number) or self._raw_pr(pr.number)
         if raw.status != "active":
             return "merged" if raw.status == "completed" else "unchanged"
-        options = raw.completion_options
-        if enabled:
-            strategy = _STRATEGY[merge_method]
-            if (
-                _auto_complete_set(raw)
-                and options is not None
-                and options.merge_strategy == strategy
-                and bool(options.delete_source_branch) == delete_branch
-            ):
-                return "unchanged"
-            change = GitPullRequest(
-                auto_complete_set_by=IdentityRef(id=raw.created_by.id),
-                completion_options=GitPullRequestCompletionOptions(
-                    merge_strategy=strategy, delete_source_branch=delete_branch, transition_work_items=False
-                ),
-            )
-        elif not _auto_complete_set(raw):
+        change = _auto_complete_change(raw, enabled, _STRATEGY[merge_method], delete_branch)
+        if change is None:
             return "unchanged"
-        else:
-            change = GitPullRequest(auto_complete_set_by=IdentityRef(id=NO_IDENTITY))
         try:
             updated = self.call(
                 f"{'setting' if enabled else 'clearing'} auto-complete on pull request {pr.number}",
@@ -296,12 +298,10 @@ class AzureDevOpsProvider:
         except ApiError as exc:
             if exc.code != PR_NOT_EDITABLE:
                 raise
-            updated = self._raw_pr(pr.number)
-            self._seen[pr.number] = updated
-            return "merged" if updated.status == "completed" else "unchanged"
+            updated = self._raw_pr(pr.number)  # completed (or abandoned) meanwhile
         self._seen[pr.number] = updated
-        if updated.status == "completed":
-            return "merged"
+        if updated.status != "active":
+            return "merged" if updated.status == "completed" else "unchanged"
         return "enabled" if enabled else "disabled"
 
     def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gitops_promotion.errors import ProviderError, UsageError
+from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.azure_devops import NO_IDENTITY, AzureDevOpsProvider, build
 from tests.forge.azure_fake import IDENTITY, AzureFake
@@ -107,15 +107,36 @@ def test_long_description_cut_by_search_is_read_in_full(
     assert azure_forge.calls("GET", r"/_apis/git/pullRequests/1$")  # re-read by id after the cut search result
 
 
-def test_create_when_one_exists_adopts_it(
+def test_create_when_one_exists_says_so(
     azure_provider: AzureDevOpsProvider, azure_repo: Seeded, azure_forge: AzureFake
 ) -> None:
-    """TF401179: another run opened the PR between our look-up and our create."""
-    first = _open(azure_provider, azure_repo, title="Old", body="old")
-    again = azure_provider.create_pr(head="promote/apps-podinfo", base="main", title="New", body="new")
-    assert again.number == first.number and (again.title, again.body) == ("New", "new")
+    """TF401179: another run opened the PR between our look-up and our create; the command adopts it."""
+    _open(azure_provider, azure_repo, title="Old", body="old")
+    with pytest.raises(PullRequestExists, match="TF401179") as caught:
+        azure_provider.create_pr(head="promote/apps-podinfo", base="main", title="New", body="new")
+    assert "\n" not in str(caught.value)
     assert [r.status for r in azure_forge.calls("POST", r"/pullRequests$")] == [200, 409]
     assert len(azure_forge.prs) == 1
+
+
+def test_retried_create_that_had_landed_reports_the_existing_pr(
+    azure_provider_factory: Factory, azure_repo: Seeded, azure_forge: AzureFake
+) -> None:
+    """A 503 after the PR was created: the retry meets TF401179, never a second PR."""
+    provider, sleeps = azure_provider_factory()
+    azure_repo.push_branch("promote/apps-podinfo")
+    azure_forge.fault("POST", r"/pullRequests$", 503, retry_after="0")
+    azure_forge.before(
+        "POST",
+        r"/pullRequests$",
+        lambda: azure_forge.state.create(
+            {"sourceRefName": "refs/heads/promote/apps-podinfo", "targetRefName": "refs/heads/main", "title": "t"}
+        ),
+    )
+    with pytest.raises(PullRequestExists):
+        provider.create_pr(head="promote/apps-podinfo", base="main", title="t", body="b")
+    assert [r.status for r in azure_forge.calls("POST")] == [503, 409]
+    assert sleeps.waits == [0.0] and len(azure_forge.prs) == 1
 
 
 def test_update_of_a_pr_completed_meanwhile_rereads_it(
@@ -169,7 +190,9 @@ def test_auto_complete_cleared_with_the_empty_identity(
 ) -> None:
     pr = _open(azure_provider, azure_repo)
     assert azure_provider.set_auto_merge(pr, enabled=False, merge_method="merge") == "unchanged"
+    assert _patches(azure_forge) == []  # keeping it off costs nothing
     azure_provider.set_auto_merge(pr, enabled=True, merge_method="merge")
+    pr = azure_provider.get_pr(pr.number)
     assert azure_provider.set_auto_merge(pr, enabled=False, merge_method="merge") == "disabled"
     assert _patches(azure_forge)[-1] == {"autoCompleteSetBy": {"id": NO_IDENTITY}}
     assert not azure_provider.get_pr(pr.number).auto_merge
@@ -191,7 +214,8 @@ def test_auto_complete_on_a_pr_completed_meanwhile(
     azure_forge.before("PATCH", r"/pullRequests/1$", lambda: azure_forge.state.complete(1))
     assert azure_provider.set_auto_merge(pr, enabled=True, merge_method="merge") == "merged"
     already = azure_provider.get_pr(pr.number)
-    assert azure_provider.set_auto_merge(already, enabled=False, merge_method="merge") == "merged"
+    assert azure_provider.set_auto_merge(already, enabled=True, merge_method="merge") == "merged"
+    assert len(_patches(azure_forge)) == 1  # the 409; a completed PR is not patched again
 
 
 @pytest.mark.parametrize(("method", "parents"), [("merge", 2), ("squash", 1), ("rebase", 1)])
