@@ -40,9 +40,9 @@ def feature_stale(ctx: Context, *, max_age: float, now: Callable[[], float] = ti
     moment = now()
     stale = [f for f in found if moment - f.last_commit >= max_age]
     if not stale:
-        kept = f"{len(found)} feature environment(s), all" if found else "no feature environment,"
-        return Result(outcome="nothing-to-do", environment=env,
-                      message=f"nothing to do: {kept} changed within {_age(max_age)} in {env}")
+        message = (f"nothing to do: {len(found)} feature environment(s) in {env}, each changed within "
+                   f"{_age(max_age)}" if found else f"nothing to do: no feature environment in {env}")
+        return Result(outcome="nothing-to-do", environment=env, message=message)
     state = PromotionState(group=stale[0].group, app="", tag="", env=env, type="stale")
 
     def write() -> Sequence[Path]:

@@ -106,7 +106,7 @@ def feature_life(forge: Forge) -> None:
     assert code == 0 and "created branch feature/apps-web-try with pull request 2" in out
     # 4. Cleanup: young copies stay, then with max-age 0s the copy goes in one PR, recognised by promote.
     code, out = forge.cli("feature-stale")
-    assert code == 0 and "nothing to do: 1 feature environment(s), all changed within 7d in dev" in out
+    assert code == 0 and "nothing to do: 1 feature environment(s) in dev, each changed within 7d" in out
     code, out = forge.cli("feature-stale", "--max-age", "0s")
     assert code == 0, out
     assert "removed apps/dev/podinfo-login-fix (apps/podinfo, feature login-fix)" in out

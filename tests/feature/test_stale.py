@@ -169,7 +169,7 @@ def test_nothing_stale(stale_repo: tuple[Path, Path], capsys: pytest.CaptureFixt
     code = main(["feature-stale", "--max-age", "100000d", "--sourcedir", str(work), "--provider", "local"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "nothing to do: 5 feature environment(s), all changed within 100000d in dev" in out
+    assert "nothing to do: 5 feature environment(s) in dev, each changed within 100000d" in out
     assert "remove/stale-feature" not in git(remote, "branch")
 
 
@@ -196,3 +196,10 @@ def test_long_lists_fit_a_pull_request_description() -> None:
     assert len(body) < 4000
     assert body.count("| `apps/dev/podinfo-feature-") == MAX_ROWS
     assert f"| and {100 - MAX_ROWS} more |" in body
+
+
+def test_no_feature_environment_at_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _remote, work = make_repo(tmp_path)
+    code = main(["feature-stale", "--sourcedir", str(work), "--provider", "local"])
+    assert code == 0
+    assert "nothing to do: no feature environment in dev" in capsys.readouterr().out
