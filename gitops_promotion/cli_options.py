@@ -20,7 +20,8 @@ ENV_PREFIX = "GITOPS_PROMOTION_"
 
 def env_option(*decls: str, **kwargs: Any) -> Callable[[F], F]:
     """A click option that also reads ``GITOPS_PROMOTION_<NAME>`` and shows it in --help."""
-    name = kwargs.pop("env_name", None) or decls[0].lstrip("-").split("/")[0].upper().replace("-", "_")
+    long = next((d for d in decls if d.startswith("--")), decls[0])
+    name = kwargs.pop("env_name", None) or long.lstrip("-").split("/")[0].upper().replace("-", "_")
     kwargs.setdefault("envvar", ENV_PREFIX + name)
     kwargs.setdefault("show_envvar", True)
     return click.option(*decls, **kwargs)

@@ -89,3 +89,9 @@ def test_group_help_lists_every_command_without_importing_them() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "feature-stale" in out
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_short_flags_get_the_long_env_var(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "GITOPS_PROMOTION_VERBOSE" in out and "GITOPS_PROMOTION_V;" not in out
