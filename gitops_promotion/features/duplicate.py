@@ -126,7 +126,8 @@ def _app_images(
         rel = env_dir.relative_to(repo_root).as_posix()
         msg = (
             f"{rel}: no container of the objects featureLabelSelector selects runs the image that the "
-            f"{spec.group}:{spec.app} markers set; check the app's labels and markers"
+            f"{spec.group}:{spec.app} markers set; check its labels and markers (an app deployed by a "
+            "HelmRelease needs featureOverwrite: true)"
         )
         raise ManifestError(msg, file=rel)
     return found
