@@ -6,6 +6,8 @@ BUILD_REPOSITORY_URI (as in Azure Pipelines) and reaches the fake through --api-
 
 from __future__ import annotations
 
+import base64
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,3 +222,39 @@ def test_requests_of_a_full_promotion(azure: AzureDriver) -> None:
             f"POST {repo}/pullRequests/2/statuses",
         ],
     }
+
+
+# -- a real Azure-style remote: git itself talks to the fake ------------------------------------------------
+@pytest.mark.parametrize("token_var", ["AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"])
+def test_http_remote_authenticates_with_a_header_only(
+    example_repo: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    token_var: str,
+) -> None:
+    """Clone over HTTP like an Azure Pipelines checkout; the tool pushes with the token in a header, the
+    provider is detected from the `/_git/` remote, and the token is never written into a URL or config."""
+    remote, _ = example_repo
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    with AzureFake(remote, token=AZURE_TOKEN) as fake:
+        fake.require_status(*GATE)
+        work = tmp_path / "checkout"
+        denied = subprocess.run(["git", "clone", "-q", fake.git_url, str(work)], check=False, capture_output=True)
+        assert denied.returncode != 0 and fake.git_requests[-1][2] is None  # no header: 401
+        header = f"Authorization: Basic {base64.b64encode(f':{AZURE_TOKEN}'.encode()).decode()}"
+        git(tmp_path, "-c", f"http.extraheader={header}", "clone", "-q", fake.git_url, str(work))
+        monkeypatch.setenv(token_var, AZURE_TOKEN)
+        monkeypatch.setenv("AZURE_DEVOPS_CACHE_DIR", str(tmp_path / "azure-cache"))
+        capsys.readouterr()
+        argv = ["new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0", "--sourcedir", str(work)]
+        code = main([*argv, "--api-url", fake.base_url])
+        out, err = capsys.readouterr()
+        assert code == 0, out + err
+        assert f"created branch {BRANCH} with pull request 1" in out
+        assert git(remote, "rev-parse", BRANCH) == fake.prs[1].source_commit
+        pushes = [r for r in fake.git_requests if "receive-pack" in r[1]]
+        scheme = "Bearer" if token_var == "SYSTEM_ACCESSTOKEN" else "Basic"
+        assert pushes and all(auth == scheme for _, _, auth in pushes)
+        assert AZURE_TOKEN not in (work / ".git/config").read_text() + out + err
+    assert not fake.violations

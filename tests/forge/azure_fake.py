@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.forge.azure_githttp import GitAnswer, read_body, serve
 from tests.forge.azure_schema import check_answer, check_model, sdk_routes, swagger
 from tests.forge.azure_state import AzureApiError, AzureState, FakePR
 
@@ -166,6 +167,7 @@ class AzureFake:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.hooks: list[_Hook] = []
+        self.git_requests: list[tuple[str, str, str | None]] = []  # (method, path, Authorization scheme)
         self.lock = threading.RLock()
         _warm_up()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
@@ -249,6 +251,30 @@ class AzureFake:
     def before(self, method: str, path: str, action: Callable[[], object]) -> None:
         """Run ``action`` once, just before the first matching request is handled (to stage races)."""
         self.hooks.append(_Hook(method, path, action))
+
+    @property
+    def git_url(self) -> str:
+        """The repository's clone URL, as Azure DevOps shows it."""
+        return f"{self.base_url}/{self.state.project['name']}/_git/{self.state.repo_name}"
+
+    def git_http(self, method: str, raw_path: str, headers: Any, body: bytes) -> GitAnswer:
+        """Serve git's smart HTTP for the repository, to callers with the token in an Authorization header."""
+        url = urlsplit(raw_path)
+        path = unquote(url.path)
+        before, _, after = path.partition("/_git/")
+        repo, _, rest = after.partition("/")
+        auth = headers.get("Authorization")
+        with self.lock:
+            self.git_requests.append((method, path, auth.split()[0] if auth else None))
+        if not self._authorised(auth):
+            return GitAnswer(401, [("WWW-Authenticate", 'Basic realm="fake Azure DevOps"')], b"")
+        project = before[len(self.collection) :].strip("/")
+        if not before.lower().startswith(self.collection.lower()) or not self.state.matches_repo(project, repo):
+            return GitAnswer(404, [], b"TF401019: repository not found")
+        with self.lock:  # pushes update refs the API reads
+            return serve(
+                self.state.git.path, method=method, rest="/" + rest, query=url.query, headers=headers, body=body
+            )
 
     def calls(self, method: str | None = None, path: str = "") -> list[Recorded]:
         return [r for r in self.requests if (method is None or r.method == method) and re.search(path, r.path)]
@@ -477,6 +503,9 @@ def _handler_for(fake: AzureFake) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:
+            if "/_git/" in self.path:
+                self._serve_git()
+                return
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             status, extra, payload = fake.handle(self.command, self.path, self.headers, raw)
@@ -488,6 +517,15 @@ def _handler_for(fake: AzureFake) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def _serve_git(self) -> None:
+            answer = fake.git_http(self.command, self.path, self.headers, read_body(self.rfile, self.headers))
+            self.send_response(answer.status)
+            for key, value in answer.headers:
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
 
         # http.server dispatches on these names.
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _serve  # noqa: N815
