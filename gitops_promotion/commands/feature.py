@@ -76,6 +76,9 @@ def feature(
         with undo_on_error(repo, ours):
             done = write_feature(spec, env_dir, repo_root=repo.root, command=command)
         written.extend(done.files)
+        if done.drift:
+            notes.append(f"note: {env_dir.relative_to(repo.root).as_posix()}'s kustomization changes the copy "
+                         f"again: {'; '.join(done.drift)}")
         if done.patched_images:
             notes.append(f"{env_dir.relative_to(repo.root).as_posix()} sets the app's image in its images:; "
                          "the copy carries a patch that runs after it")

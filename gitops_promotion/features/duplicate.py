@@ -53,6 +53,7 @@ class Written:
     paths: list[Path]
     files: list[str]  # the copies, by file name
     patched_images: bool
+    drift: list[str]  # where the env's own transformers change the copy again, e.g. a doubled namePrefix
 
 
 def write_feature(spec: FeatureSpec, env_dir: Path, *, repo_root: Path, command: Sequence[str]) -> Written:
@@ -70,19 +71,20 @@ def write_feature(spec: FeatureSpec, env_dir: Path, *, repo_root: Path, command:
         raise ManifestError(msg, file=rel_env)
     images = _app_images(spec, env_dir, chosen, repo_root=repo_root, command=command)
     directory = env_dir / feature_dir_name(spec.app, spec.feature)
-    files = _write_copies(spec, directory, chosen=chosen, images=images, rel_env=rel_env, command=command)
+    files, copies = _write_copies(spec, directory, chosen=chosen, images=images, rel_env=rel_env,
+                                  command=command)
     dir_name = directory.name
     data = env_file.read_bytes()
     rel_file = env_file.relative_to(repo_root).as_posix()
     data = kfile.add_entry(data, "resources", dir_name, rel_file)
     data, _ = kfile.remove_entries(data, "transformers", lambda e: _inside(e, dir_name), rel_file)
     _write_if_changed(env_file, data)
-    wrong = _wrong_images(spec, env_dir, images, repo_root=repo_root, command=command)
+    wrong, rendered = _wrong_images(spec, env_dir, images, repo_root=repo_root, command=command)
     if wrong:
         _write_patch(spec, directory, wrong)
         data = kfile.add_entry(data, "transformers", f"{dir_name}/{PATCH_FILE}", rel_file)
         _write_if_changed(env_file, data)
-        still = _wrong_images(spec, env_dir, images, repo_root=repo_root, command=command)
+        still, rendered = _wrong_images(spec, env_dir, images, repo_root=repo_root, command=command)
         if still:
             ref, expected, actual = still[0]
             msg = (
@@ -91,7 +93,8 @@ def write_feature(spec: FeatureSpec, env_dir: Path, *, repo_root: Path, command:
                 "set featureOverwrite: true for this app or move that override below the env"
             )
             raise ManifestError(msg, file=rel_env)
-    return Written(paths=[directory, env_file], files=files, patched_images=bool(wrong))
+    return Written(paths=[directory, env_file], files=files, patched_images=bool(wrong),
+                   drift=_drift(copies, rendered))
 
 
 def _rel(path: Path, repo_root: Path) -> str:
@@ -141,7 +144,7 @@ def _write_copies(
     images: dict[tuple[str, str, str], str],
     rel_env: str,
     command: Sequence[str],
-) -> list[str]:
+) -> tuple[list[str], list[Resource]]:
     """Write the copies as kustomize renders them with the feature's name suffix and labels.
 
     The copies are renamed here, not by a nameSuffix in the committed kustomization: kustomize remembers the
@@ -182,7 +185,7 @@ def _write_copies(
     title = f'feature "{spec.feature}" of {spec.group}/{spec.app} ({rel_env}, tag {spec.tag})'
     text = kfile.generated_kustomization(feature=spec.feature, title=title, resources=names)
     (directory / "kustomization.yaml").write_text(text, encoding="utf-8")
-    return names
+    return names, copies
 
 
 def _file_name(obj: Resource, taken: list[str]) -> str:
@@ -208,8 +211,9 @@ def _dump(obj: Resource) -> str:
 def _wrong_images(
     spec: FeatureSpec, env_dir: Path, images: dict[tuple[str, str, str], str], *, repo_root: Path,
     command: Sequence[str],
-) -> list[tuple[ContainerRef, str, str]]:
-    """App containers of the rendered copy not running the feature image: (ref in the render, want, got)."""
+) -> tuple[list[tuple[ContainerRef, str, str]], list[Resource]]:
+    """App containers of the rendered copy not running the feature image (ref in the render, want, got), and
+    the copies as the env renders them."""
     rel = _rel(env_dir, repo_root)
     copies = feature_copies(render(env_dir, command, where=rel), spec.feature)
     wrong = []
@@ -221,7 +225,28 @@ def _wrong_images(
         for ref, container in containers(obj):
             if ref.pointer == pointer and container["image"] != expected:
                 wrong.append((ref, expected, str(container["image"])))
-    return wrong
+    return wrong, copies
+
+
+def _drift(written: list[Resource], rendered: list[Resource]) -> list[str]:
+    """``Kind/name: field, ...`` for each copy the env's own transformers change again (shown, not fatal)."""
+    notes = []
+    for obj in written:
+        got = _copy_of(rendered, kind_of(obj), name_of(obj))
+        paths = _differences(obj, got) if got is not None else []
+        if paths:
+            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+            notes.append(f"{kind_of(obj)}/{name_of(obj)}: {', '.join(paths[:3])}{more}")
+    return notes
+
+
+def _differences(a: object, b: object, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = sorted(set(a) | set(b), key=str)
+        return [d for k in keys for d in _differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [path or "(the whole object)"]
 
 
 def _copy_of(copies: list[Resource], kind: str, name: str) -> Resource | None:

@@ -68,6 +68,7 @@ def test_copy_matches_golden_files(tmp_path: Path, kustomize: list[str], layout:
     for name, data in tree(golden).items():
         assert actual[name].decode() == data.decode(), name
     assert written.patched_images is (layout == "images")
+    assert written.drift == []  # the env's render keeps the copy exactly as written
     assert written.paths == [env / "podinfo-fix-login", env / "kustomization.yaml"]
 
 
@@ -217,3 +218,15 @@ def test_render_failure_names_the_directory(tmp_path: Path, kustomize: list[str]
     (env / "kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
     with pytest.raises(ManifestError, match=r"^apps/dev: (kubectl kustomize|kustomize build) failed: .*missing"):
         write_feature(SPEC, env, repo_root=tmp_path, command=kustomize)
+
+
+def test_env_transformers_that_change_the_copy_again_are_reported(tmp_path: Path, kustomize: list[str]) -> None:
+    env = make_env(tmp_path)
+    (env / "kustomization.yaml").write_text(KUSTOMIZATION + "namePrefix: dev-\n")
+    written = write_feature(SPEC, env, repo_root=tmp_path, command=kustomize)
+    assert "Service/dev-podinfo-fix-login: metadata.name" in written.drift
+    assert "Ingress/dev-podinfo-fix-login: metadata.name, spec.rules[0].http.paths[0].backend.service.name" in (
+        written.drift)
+    assert len(written.drift) == 7  # every copy gets the env's prefix a second time
+    rendered = by_name(render(env, kustomize, where="apps/dev"))
+    assert images(rendered["Deployment", "dev-dev-podinfo-fix-login"])["podinfo"] == NEW
