@@ -179,6 +179,7 @@ class AzureFake:
 
     def __enter__(self) -> AzureFake:
         self.state.base_url = self.base_url
+        _forget_port(self._server.server_address[1])
         self._thread.start()
         return self
 
@@ -482,6 +483,15 @@ class _Server(ThreadingHTTPServer):
         """A client that drops its keep-alive connection is normal; anything else is a fake's bug."""
         if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
             super().handle_error(request, client_address)
+
+
+def _forget_port(port: int) -> None:
+    """A new fake may reuse an earlier fake's port: drop what the SDK cached in memory for that origin."""
+    from azure.devops.client import Client
+
+    origin = f"http://127.0.0.1:{port}"
+    for url in [url for url in Client._locations_cache if url.startswith(origin)]:
+        del Client._locations_cache[url]
 
 
 @cache
