@@ -53,9 +53,9 @@ def _branch_check(provider: AzureDevOpsProvider, repo_id: str, branch: str, requ
         detail=", ".join(gates) or "no enabled, required build validation or status check policy",
         fix=(
             f"Project settings > Repositories > {provider.repo.repo} > Policies > {branch}: add a required "
-            f"Build validation for the pipeline that runs `gitops-promotion status`"
-            + (f" ({required_check})" if required_check else "")
-            + f", or a required Status check {GATE_GENRE}/{GATE_NAME}"
+            + (f"Build validation named '{required_check}'" if required_check else "Build validation")
+            + " for the pipeline that runs `gitops-promotion status`, or a required Status check "
+            + f"{GATE_GENRE}/{GATE_NAME}"
         ),
     )
 

@@ -258,3 +258,17 @@ def test_http_remote_authenticates_with_a_header_only(
         assert pushes and all(auth == scheme for _, _, auth in pushes)
         assert AZURE_TOKEN not in (work / ".git/config").read_text() + out + err
     assert not fake.violations
+
+
+def test_doctor_reads_branch_policies_and_rights(azure: AzureDriver) -> None:
+    from gitops_promotion.providers.azure_doctor import BUILD_POLICY
+
+    azure.fake.deny(8)
+    code, out = azure.cli("doctor")
+    assert code == 1, out
+    assert "a required policy on main runs the gate" in out and "cannot force-push promotion branches" in out
+    azure.fake.add_policy("main", BUILD_POLICY, {"buildDefinitionId": 4, "displayName": "gitops-promotion status"})
+    azure.fake.state.denied = 0
+    code, out = azure.cli("doctor")
+    assert code == 0, out
+    assert "build validation gitops-promotion status" in out, out
