@@ -10,6 +10,7 @@ import pytest
 
 from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers import ProviderSettings
+from gitops_promotion.providers import azure_devops as adapter
 from gitops_promotion.providers.azure_devops import NO_IDENTITY, AzureDevOpsProvider, build
 from tests.forge.azure_fake import IDENTITY, AzureFake
 from tests.forge.azure_fixtures import AZURE_TOKEN, Seeded, Sleeps, run_git
@@ -437,3 +438,15 @@ def test_resource_area_look_up_goes_through_our_retry(azure_provider_factory: Fa
     azure_forge.fault("OPTIONS", "_apis", 503, retry_after="2")
     assert provider.find_open_pr("promote/x", "main") is None
     assert sorted(sleeps.waits) == [2.0, 5.0]
+
+
+def test_list_open_prs_pages_through_the_search(
+    azure_provider: AzureDevOpsProvider, azure_repo: Seeded, azure_forge: AzureFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adapter, "_PAGE", 2)
+    for name in ("a", "b", "c", "d", "e"):
+        _open(azure_provider, azure_repo, f"promote/apps-{name}")
+    found = azure_provider.list_open_prs("promote/")
+    assert sorted(p.head for p in found) == [f"promote/apps-{n}" for n in "abcde"]
+    pages = [(r.query.get("$top"), r.query.get("$skip")) for r in azure_forge.calls("GET", r"/pullRequests$")]
+    assert pages == [("2", None), ("2", "2"), ("2", "4")]
