@@ -1,7 +1,8 @@
-"""Azure DevOps adapter: the only module that imports the ``azure-devops`` SDK and msrest (STYLE 4).
+"""Azure DevOps adapter over the ``azure-devops`` SDK (STYLE 4).
 
-The SDK is imported when the first API call is made, never at CLI start-up (DESIGN 7). SDK objects and
-exceptions stay here: callers get our dataclasses and ProviderError.
+This module and its helpers (azure_clients, azure_http, azure_doctor) are the only importers of the SDK and
+msrest; they import it on the first API call, never at CLI start-up (DESIGN 7). SDK objects and exceptions
+stay in them: callers get our dataclasses and ProviderError (ApiError, PullRequestExists).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
+from gitops_promotion.errors import PullRequestExists, UsageError
 from gitops_promotion.providers.azure_clients import Clients
 from gitops_promotion.providers.azure_http import ApiError, sdk_call
 from gitops_promotion.providers.azure_remote import AzureRepo, resolve_repo
@@ -92,7 +93,8 @@ def _commit(ref: Any) -> str | None:
 def _who(identity: Any) -> str | None:
     if identity is None:
         return None
-    return identity.unique_name or identity.display_name or identity.id  # type: ignore[no-any-return]
+    name: str | None = identity.unique_name or identity.display_name or identity.id
+    return name
 
 
 def _auto_complete_set(raw: Any) -> bool:
@@ -385,6 +387,3 @@ class AzureDevOpsProvider:
         from gitops_promotion.providers.azure_doctor import settings_checks  # noqa: PLC0415
 
         return settings_checks(self, base_branches=base_branches, required_check=required_check)
-
-
-__all__ = ["ApiError", "AzureDevOpsProvider", "ProviderError", "build"]

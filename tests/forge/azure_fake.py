@@ -538,7 +538,7 @@ def _handler_for(fake: AzureFake) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(answer.body)
 
         # http.server dispatches on these names.
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _serve  # noqa: N815
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = _serve  # noqa: N815 - http.server names
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the request log is ``fake.requests``."""

@@ -147,7 +147,7 @@ def check_model(model: str, data: Any, where: str = "body", errors: list[str] | 
     if not isinstance(data, dict):
         errors.append(f"{where}: expected an object for {model}, got {type(data).__name__}")
         return errors
-    attributes = {spec["key"]: spec["type"] for spec in cls._attribute_map.values()}  # type: ignore[attr-defined]
+    attributes = {spec["key"]: spec["type"] for spec in getattr(cls, "_attribute_map").values()}  # noqa: B009 - msrest Model attribute, not typed
     for key, value in data.items():
         if key not in attributes:
             errors.append(f"{where}.{key}: not a field of the SDK model {model}")
