@@ -14,7 +14,7 @@ from tests.reliability import forges
 from tests.reliability.cli_runner import CliRunner
 
 __all__ = ["github_schemas"]
-TOKEN = "ghp_FAKE0TOKEN0DO0NOT0LEAK0000000000000"  # recognisable in any output it leaks into
+TOKEN = forges.TOKEN
 
 FORGES = ("github", "azdo")
 ForgeFactory = Callable[..., forges.Forge]

@@ -28,6 +28,7 @@ from tests.forge.fixtures import clone, git, seed_bare_repo
 from tests.forge.github_fake import FakeGitHub, Fault
 from tests.forge.github_schema import GitHubSchemas
 
+TOKEN = "ghp_FAKE0TOKEN0DO0NOT0LEAK0000000000000"  # recognisable in any output it leaks into
 ENVS = ("dev", "qa", "prod")
 GROUP = "apps"
 SIDECAR = "sidecar"  # an image every env file also carries; no test ever promotes it

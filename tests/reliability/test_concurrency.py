@@ -5,106 +5,26 @@ racing; then the same app twice at once. Nothing may be lost, duplicated or leak
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tests.forge.fixtures import git
-from tests.reliability import forges
+from tests.reliability import forges, waves
 from tests.reliability.cli_runner import CliRunner, Run, all_at_once
 from tests.reliability.conftest import FORGES, ForgeFactory
 
 APPS = 50
-NEW_TAG = "2.0.0"
-
-
-def expected_manifest(app: str, tag: str) -> str:
-    """An env file after promoting ``app`` to ``tag``: only the app's own marker line differs."""
-    return forges.MANIFEST.format(app=app, tag=forges.OLD_TAG).replace(
-        f"apps/{app}:{forges.OLD_TAG}", f"apps/{app}:{tag}"
-    )
-
-
-def promote_after_merge(cli: CliRunner, forge: forges.Forge, work: Path, number: int) -> Run:
-    """What the pipeline on the default branch does after a merge: fetch, then `promote` that merge commit."""
-    merge = forge.merge(number)
-    git(work, "fetch", "--quiet", "origin")
-    return cli.run(["promote", "--sha", merge, "--branch", "main", "--sourcedir", str(work), *forge.argv()])
-
-
-def assert_ok(runs: list[Run], needle: str) -> None:
-    failed = [(r.argv, r.code, r.err.strip()) for r in runs if r.code != 0 or needle not in r.out]
-    assert not failed, failed[:3]
-
-
-def one_pr_per_app_env(forge: forges.Forge) -> dict[tuple[str, str], forges.PRView]:
-    prs = forge.prs()
-    keys = []
-    for pr in prs:
-        meta = pr.metadata()
-        assert meta is not None, f"PR {pr.number} carries no promotion state"
-        assert pr.head == f"promote/apps-{meta['app']}", (pr.number, pr.head, meta)
-        keys.append((meta["app"], meta["env"]))
-    duplicates = [key for key, n in Counter(keys).items() if n > 1]
-    assert not duplicates, f"duplicate PRs: {duplicates[:5]}"
-    return dict(zip(keys, prs, strict=True))
-
-
-def check_history(forge: forges.Forge, by_key: dict[tuple[str, str], forges.PRView]) -> int:
-    """main's first-parent history is the seed commit plus exactly the merged PRs, each touching one file."""
-    merged = {pr.merge_commit: key for key, pr in by_key.items() if pr.state == "merged" and pr.merge_commit}
-    chain = git(forge.bare, "rev-list", "--first-parent", "main").split()
-    assert len(chain) == len(merged) + 1, (len(chain), len(merged))
-    assert set(chain[:-1]) == set(merged), "a merge is missing from main's first-parent history"
-    for commit, (app, env) in merged.items():
-        changed = git(forge.bare, "diff", "--name-only", f"{commit}^1", commit).split()
-        assert changed == [forges.manifest_path(env, app)], (commit, app, env, changed)
-    return len(chain)
 
 
 @pytest.mark.parametrize("kind", FORGES)
 def test_fifty_apps_at_once(kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path) -> None:
     apps = forges.app_names(APPS)
     forge = make_forge(kind, apps)
-    works = [forges.checkout(forge, tmp_path / f"ci-{app}") for app in apps]
-
-    def new(i: int) -> Run:
-        app = apps[i]
-        return cli.run(["new", "--group", "apps", "--app", app, "--tag", NEW_TAG, "--sourcedir", str(works[i]),
-                        *forge.argv()])
-
-    started = forge.request_count()
-    runs = all_at_once([partial(new, i) for i in range(APPS)])
-    assert_ok(runs, "created branch promote/apps-")
-    new_requests = forge.request_count() - started
-    by_key = one_pr_per_app_env(forge)
-    assert sorted(by_key) == sorted((app, "dev") for app in apps)
-
-    # Each app's dev PR merges while other apps' promotes push and open PRs: all race.
-    for env, next_env in (("dev", "qa"), ("qa", "prod")):
-        numbers = [by_key[(app, env)].number for app in apps]
-        runs = all_at_once([partial(promote_after_merge, cli, forge, works[i], numbers[i]) for i in range(APPS)])
-        assert_ok(runs, f"to environment {next_env}")
-        by_key = one_pr_per_app_env(forge)
-
-    states = Counter((env, pr.state) for (_app, env), pr in by_key.items())
-    assert states == {("dev", "merged"): APPS, ("qa", "merged"): APPS, ("prod", "open"): APPS}
-    commits = check_history(forge, by_key)
-    for app in apps:
-        for env in forges.ENVS:
-            text = git(forge.bare, "show", f"main:{forges.manifest_path(env, app)}") + "\n"
-            tag = forges.OLD_TAG if env == "prod" else NEW_TAG
-            assert text == expected_manifest(app, tag), (app, env)
-        prod = by_key[(app, "prod")]
-        assert git(forge.bare, "diff", "--name-only", f"main...{prod.head}").split() == [
-            forges.manifest_path("prod", app)
-        ]
-    print(f"\n[concurrency {kind}] apps={APPS} new_runs={APPS} promote_runs={2 * APPS} "
-          f"prs={len(by_key)} merged={states[('dev', 'merged')] + states[('qa', 'merged')]} "
-          f"open={states[('prod', 'open')]} lost=0 duplicates=0 main_commits={commits} "
-          f"api_requests_for_50_new={new_requests}")
+    report = waves.everyone_at_once(cli, forge, apps, tmp_path)
+    print(f"\n{report.line(kind)}")
+    assert report.lost == report.duplicates == 0
 
 
 @pytest.mark.parametrize("kind", FORGES)

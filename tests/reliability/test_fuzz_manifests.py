@@ -10,7 +10,9 @@ mutations below reach within seconds (see the ``event`` statistics with ``--hypo
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -99,32 +101,83 @@ def _plan(data: bytes, tag: str = TAG) -> tuple[list[bytes], bytes] | None:
     return [edit.after for edit in edits], data
 
 
+def _line_starts(data: bytes) -> list[int]:
+    """Offsets where lines start; YAML breaks lines at CRLF, CR and LF alike."""
+    return [0, *(match.end() for match in re.finditer(rb"\r\n|\r|\n", data))]
+
+
 def check_confined(before: bytes, after: bytes) -> None:
-    """Only lines carrying a target marker differ; on them the marker comment and the line's start survive."""
+    """Other markers keep their values; every changed byte lies before a target marker's comment, on or above
+    its line, never inside any marker comment; and the YAML data differs only in the target values."""
     old = markers_in_bytes(before, Path("m.yaml"))
     new = markers_in_bytes(after, Path("m.yaml"))
-    assert [(m.line, m.policy, m.field) for m in old] == [(m.line, m.policy, m.field) for m in new]
+    assert [(m.policy, m.field) for m in old] == [(m.policy, m.field) for m in new]
+    targets = {}
     for was, now in zip(old, new, strict=True):
         if was.policy != f"{GROUP}:{APP}" or was.field == "name":
             assert now.value == was.value, f"marker {was.policy} on line {was.line} changed"
-        elif was.field == "tag":
+            continue
+        if was.field == "tag":
             assert now.value == TAG
         elif was.field == "full":
             assert now.value.endswith(f":{TAG}") or f":{TAG}@" in now.value, now.value
-    target_lines = {m.line for m in old if m.policy == f"{GROUP}:{APP}" and m.field in ("tag", "full")}
-    before_lines, after_lines = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    assert len(before_lines) == len(after_lines)
-    for number, (b, a) in enumerate(zip(before_lines, after_lines, strict=True), start=1):
-        if a == b:
+        targets[was.value] = now.value
+    starts = _line_starts(before)
+    comments = []  # (start, end) of every marker comment in ``before``
+    target_ends = []  # where a target scalar may end at the latest: its comment's '#'
+    for marker in old:
+        line_start = starts[marker.line - 1]
+        line_end = starts[marker.line] if marker.line < len(starts) else len(before)
+        hash_at = before.rindex(b"#", line_start, before.index(b'"$imagepolicy"', line_start))
+        comments.append((hash_at, line_end))
+        if marker.policy == f"{GROUP}:{APP}" and marker.field in ("tag", "full"):
+            target_ends.append(hash_at)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, _j1, _j2 in matcher.get_opcodes():
+        if op == "equal":
             continue
-        assert number in target_lines, f"line {number} changed but carries no target marker"
-        token = b.index(b'"$imagepolicy"')
-        comment = b[b.rindex(b"#", 0, token) :]
-        assert a.endswith(comment), "the marker comment itself changed"
-        start = 0
-        while start < min(len(a), len(b)) and a[start] == b[start]:
-            start += 1
-        assert start < len(b) - len(comment), "the edit reached into the marker comment"
+        assert not any(i1 < end and start < i2 for start, end in comments), "a marker comment changed"
+        assert any(i2 <= end for end in target_ends), f"bytes {i1}:{i2} changed after every target marker"
+    data_before, data_after = _load(before), _load(after)
+    if data_before is None:  # the engine may accept what a plain load refuses (e.g. duplicate keys)
+        return
+    changed: list[tuple[object, object]] = []
+    _differences(data_before, data_after, changed)
+    assert len(changed) <= sum(1 for m in old if m.policy == f"{GROUP}:{APP}" and m.field != "name")
+    for loaded_was, loaded_now in changed:
+        assert any(_reads_as(loaded_was, old_text) and loaded_now == new_text
+                   for old_text, new_text in targets.items()), (
+            f"the YAML data changed beyond the target values: {loaded_was!r} -> {loaded_now!r}")
+
+
+def _load(data: bytes) -> list[object] | None:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(YAML(typ="safe", pure=True).load_all(data.decode("utf-8-sig")))
+    except (YAMLError, ValueError, RecursionError):
+        return None
+
+
+def _differences(a: object, b: object, found: list[tuple[object, object]]) -> None:
+    """Leaf pairs where ``a`` and ``b`` differ (walking both in step); a shape change counts as one pair."""
+    if isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b):
+        for key in a:
+            _differences(a[key], b[key], found)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for x, y in zip(a, b, strict=True):
+            _differences(x, y, found)
+    elif type(a) is not type(b) or a != b:
+        found.append((a, b))
+
+
+def _reads_as(value: object, text: str) -> bool:
+    """Whether a loaded scalar is what ``text`` reads as, quoted or plain (``1`` loads as an int)."""
+    if isinstance(value, str):
+        return value == text
+    loaded = _load(text.encode())
+    return loaded is not None and len(loaded) == 1 and type(loaded[0]) is type(value) and loaded[0] == value
 
 
 @given(seed=st.sampled_from(range(len(CORPUS))), ops=st.lists(_MUTATIONS, max_size=6))
