@@ -66,12 +66,17 @@ class Clients:
             return BasicTokenAuthentication({"access_token": self._token})
         return BasicAuthentication("", self._token)
 
+    @cached_property
+    def location(self) -> Any:
+        from azure.devops.v7_1.location.location_client import LocationClient  # noqa: PLC0415
+
+        return prepare(LocationClient(self.base_url, self._creds), self._sleep)
+
     def _area_url(self, area_id: str) -> str:
         """Where the API area lives: the organisation URL on dev.azure.com; the collection on a server."""
         from azure.devops import _file_cache  # noqa: PLC0415 - the SDK's own cache, shared with its tools
-        from azure.devops.v7_1.location.location_client import LocationClient  # noqa: PLC0415
 
-        location = prepare(LocationClient(self.base_url, self._creds), self._sleep)
+        location = self.location
         key = location.normalized_url
         areas = _file_cache.RESOURCE_CACHE.get(key)
         if not areas:

@@ -102,8 +102,8 @@ def _auto_complete_set(raw: Any) -> bool:
     return who is not None and bool(who.id) and who.id != NO_IDENTITY
 
 
-def _auto_complete_change(raw: Any, enabled: bool, strategy: str, delete_branch: bool) -> Any:
-    """The PATCH that sets (as the PR's creator) or clears auto-complete; None when it is already so."""
+def _auto_complete_change(raw: Any, who: Callable[[], str] | None, strategy: str, delete_branch: bool) -> Any:
+    """The PATCH that sets auto-complete as ``who()`` (None: clears it); None when it is already so."""
     from azure.devops.v7_1.git.models import (  # noqa: PLC0415 - lazy SDK
         GitPullRequest,
         GitPullRequestCompletionOptions,
@@ -111,7 +111,7 @@ def _auto_complete_change(raw: Any, enabled: bool, strategy: str, delete_branch:
     )
 
     options = raw.completion_options
-    if not enabled:
+    if who is None:
         return GitPullRequest(auto_complete_set_by=IdentityRef(id=NO_IDENTITY)) if _auto_complete_set(raw) else None
     if (
         _auto_complete_set(raw)
@@ -121,7 +121,7 @@ def _auto_complete_change(raw: Any, enabled: bool, strategy: str, delete_branch:
     ):
         return None
     return GitPullRequest(
-        auto_complete_set_by=IdentityRef(id=raw.created_by.id),
+        auto_complete_set_by=IdentityRef(id=who()),
         completion_options=GitPullRequestCompletionOptions(
             merge_strategy=strategy, delete_source_branch=delete_branch, transition_work_items=False
         ),
@@ -150,6 +150,7 @@ class AzureDevOpsProvider:
         self._build_url = build_url
         self._sleep = sleep
         self._seen: dict[int, Any] = {}
+        self._created: set[int] = set()
 
     def __repr__(self) -> str:
         return f"AzureDevOpsProvider({self.repo!r})"
@@ -168,6 +169,16 @@ class AzureDevOpsProvider:
     @property
     def security_client(self) -> Any:
         return self._clients.security
+
+    @cached_property
+    def _my_id(self) -> str:
+        """The token's identity: auto-complete can only be set by the caller."""
+        data = self.call("reading the token's identity", self._clients.location.get_connection_data)
+        return str(data.authenticated_user.id)
+
+    def _identity_for(self, raw: Any) -> str:
+        # A PR this run created carries our identity already: no extra request.
+        return str(raw.created_by.id) if raw.pull_request_id in self._created else self._my_id
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
         """Run one SDK call; failures become ApiError naming ``what``, with the token masked."""
@@ -254,6 +265,7 @@ class AzureDevOpsProvider:
                 raise
             # Another run (or our retried POST that did land) opened it first; the caller adopts that PR.
             raise PullRequestExists(exc.message) from None
+        self._created.add(created.pull_request_id)
         return self._to_pr(created)
 
     def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
@@ -287,7 +299,8 @@ class AzureDevOpsProvider:
         raw = self._seen.get(pr.number) or self._raw_pr(pr.number)
         if raw.status != "active":
             return "merged" if raw.status == "completed" else "unchanged"
-        change = _auto_complete_change(raw, enabled, _STRATEGY[merge_method], delete_branch)
+        who = (lambda: self._identity_for(raw)) if enabled else None
+        change = _auto_complete_change(raw, who, _STRATEGY[merge_method], delete_branch)
         if change is None:
             return "unchanged"
         try:

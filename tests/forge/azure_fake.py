@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.forge.azure_githttp import GitAnswer, read_body, serve
 from tests.forge.azure_routes import (
+    CONNECTION_DATA,
     GIT_API,
     GIT_AREA,
     LOCATIONS,
@@ -289,6 +290,9 @@ class AzureFake:
 
     def _dispatch(self, req: Request, location: str) -> Any:
         state = self.state
+        if location == CONNECTION_DATA:
+            user = {"id": state.identity["id"], "providerDisplayName": state.identity["displayName"], "isActive": True}
+            return {"authenticatedUser": user, "authorizedUser": user, "instanceId": state.project["id"]}
         if location == PERMISSIONS:
             granted = int(req.values["permissions"]) & ~state.denied == int(req.values["permissions"])
             return {"count": 1, "value": [granted]}

@@ -64,6 +64,7 @@ REPOSITORIES = "225f7195-f9c7-4d14-ab28-a83f7ff77e1f"
 RESOURCE_AREAS = "e81700f7-3be2-46de-8624-2eb35882fcaa"
 GIT_POLICIES = "2c420070-a0a2-49cc-9639-c9f271c5ff07"
 PERMISSIONS = "dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d"
+CONNECTION_DATA = "00d9565f-ed9c-4a06-9a50-00e7896ccab4"
 LOCATIONS = (
     Location(
         PR_LOCATION,
@@ -88,6 +89,7 @@ LOCATIONS = (
     Location(REPOSITORIES, "git", "repositories", "{project}/_apis/{area}/{resource}/{repositoryId}"),
     Location(GIT_POLICIES, "git", "policyConfigurations", "{project}/_apis/{area}/policy/configurations"),
     Location(RESOURCE_AREAS, "Location", "ResourceAreas", "_apis/{resource}/{areaId}"),
+    Location(CONNECTION_DATA, "Location", "ConnectionData", "_apis/{resource}"),
     Location(
         PERMISSIONS,
         "Security",

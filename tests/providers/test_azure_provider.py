@@ -450,3 +450,18 @@ def test_list_open_prs_pages_through_the_search(
     assert sorted(p.head for p in found) == [f"promote/apps-{n}" for n in "abcde"]
     pages = [(r.query.get("$top"), r.query.get("$skip")) for r in azure_forge.calls("GET", r"/pullRequests$")]
     assert pages == [("2", None), ("2", "2"), ("2", "4")]
+
+
+def test_auto_complete_on_someone_elses_pr_is_set_as_the_token(
+    azure_provider_factory: Factory, azure_repo: Seeded, azure_forge: AzureFake
+) -> None:
+    """Auto-complete can only be set by the caller: a PR opened by a person gets the token's identity."""
+    opener, _ = azure_provider_factory()
+    _open(opener, azure_repo)
+    azure_forge.prs[1].created_by = {"id": "0f0f0f0f-1111-2222-3333-444444444444", "displayName": "A Person"}
+    provider, _ = azure_provider_factory()  # a later run: it did not create the PR
+    pr = provider.find_open_pr("promote/apps-podinfo", "main")
+    assert pr is not None and pr.author == "A Person"
+    assert provider.set_auto_merge(pr, enabled=True, merge_method="merge") == "enabled"
+    assert _patches(azure_forge)[-1]["autoCompleteSetBy"] == {"id": IDENTITY["id"]}
+    assert len(azure_forge.calls("GET", "/_apis/ConnectionData$")) == 1
