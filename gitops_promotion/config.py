@@ -20,7 +20,6 @@ from gitops_promotion.errors import ConfigError
 CONFIG_FILE = "gitops-promotion.yaml"
 DEFAULT_STATUS_TIMEOUT_S = 5 * 60
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_APP_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
 
 NotifyEvent = Literal["opened", "merged", "blocked", "release"]
 
@@ -257,14 +256,6 @@ def _check_policy_envs(where: str, policies: dict[str, Policy], names: list[str]
         if env not in names:
             msg = f"{where}.policies names unknown environment {env!r}"
             raise ValueError(msg)
-
-
-def validate_name(kind: str, value: str) -> str:
-    """Check a group or app name (DNS-label-like, so it is safe in paths and branch names)."""
-    if not _APP_NAME.match(value) or ".." in value:
-        msg = f"--{kind} {value!r} is not a valid name (letters, digits, '.', '_', '-'; no path separators)"
-        raise ConfigError(msg)
-    return value
 
 
 def load_config(path: Path) -> Config:

@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gitops_promotion.config import validate_name
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.inventory import collect
+from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
 from gitops_promotion.timeline import Change
 

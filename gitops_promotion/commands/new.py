@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from gitops_promotion.commands.opening import ensure_allowed, open_promotion
-from gitops_promotion.config import validate_name
 from gitops_promotion.context import Context
+from gitops_promotion.names import validate_name
 from gitops_promotion.policy import evaluate
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState

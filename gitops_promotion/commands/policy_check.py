@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from gitops_promotion.commands.release import decide
-from gitops_promotion.config import Config, Policy, validate_name
+from gitops_promotion.config import Config, Policy
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError
+from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState
 

@@ -10,10 +10,10 @@ from dataclasses import replace
 from typing import Literal
 
 from gitops_promotion.commands.opening import ensure_allowed, open_promotion
-from gitops_promotion.config import validate_name
 from gitops_promotion.context import Context
 from gitops_promotion.deployed import deployed_at
 from gitops_promotion.errors import PromotionError
+from gitops_promotion.names import validate_name
 from gitops_promotion.policy import Decision, evaluate
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState

@@ -7,9 +7,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_promotion.config import validate_name
 from gitops_promotion.errors import UsageError
 from gitops_promotion.manifests import FileEdit, apply_edits, plan_edits, validate_digest, validate_tag
+from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
 
 

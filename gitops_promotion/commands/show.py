@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_promotion.config import validate_name
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.inventory import Inventory, collect
+from gitops_promotion.names import validate_name
 from gitops_promotion.providers.base import Provider
 from gitops_promotion.result import Result
 

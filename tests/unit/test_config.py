@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_promotion.config import Config, load_config, validate_name
+from gitops_promotion.config import Config, load_config
 from gitops_promotion.errors import ConfigError
+from gitops_promotion.names import validate_name
 
 GO_CONFIG = """\
 prflow: per-env
