@@ -29,6 +29,7 @@ from gitops_promotion.providers.base import (
 
 if TYPE_CHECKING:
     from gitops_promotion.providers import ProviderSettings
+    from gitops_promotion.providers.base import Provider, SupportsDoctor
 
 T = TypeVar("T")
 
@@ -400,3 +401,9 @@ class AzureDevOpsProvider:
         from gitops_promotion.providers.azure_doctor import settings_checks  # noqa: PLC0415
 
         return settings_checks(self, base_branches=base_branches, required_check=required_check)
+
+
+if TYPE_CHECKING:  # mypy holds the adapter to the Protocols commands use it through
+
+    def _conforms(provider: AzureDevOpsProvider) -> tuple[Provider, SupportsDoctor]:
+        return provider, provider
