@@ -76,3 +76,10 @@ def test_unknown_remote_names_what_is_missing_without_credentials() -> None:
     message = str(caught.value)
     assert "organisation URL (--api-url), project, repository" in message
     assert "hunter2" not in message and "SYSTEM_COLLECTIONURI" in message
+
+
+def test_the_checkouts_own_azure_remote_wins_over_the_pipelines_repository() -> None:
+    """An app repo's pipeline checking out the GitOps repo: Build.Repository.Uri names the app repo."""
+    env = {"BUILD_REPOSITORY_URI": "https://dev.azure.com/org/apps/_git/podinfo", "SYSTEM_TEAMPROJECT": "apps"}
+    repo = resolve_repo("https://org@dev.azure.com/org/platform/_git/gitops", env)
+    assert repo == AzureRepo("https://dev.azure.com/org", "platform", "gitops")
