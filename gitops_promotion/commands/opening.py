@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_promotion import notify
+from gitops_promotion.commands import branch_guard
 from gitops_promotion.context import Context
-from gitops_promotion.errors import GitError, ManifestError, PolicyError, PullRequestExists
+from gitops_promotion.errors import GitError, ManifestError, PolicyError, PromotionError, PullRequestExists
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState, StateError, parse_state
@@ -54,9 +55,13 @@ def open_promotion(
     repo = ctx.repo
     target = repo.root / loc.path
     sha: str | None = None
+    overtook: list[str] = []
     for attempt in range(1, PUSH_ATTEMPTS + 1):
-        repo.fetch(loc.branch)
         remote_head = _remote_sha(ctx, branch)
+        known_absent = remote_head is None or (
+            merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
+        )
+        branch_guard.fetch_for_restore(ctx, loc.branch, branch, None if known_absent else remote_head)
         with repo.restore_head():
             repo.checkout_reset(branch, repo.remote_ref(loc.branch))
             if not target.is_dir():
@@ -68,38 +73,51 @@ def open_promotion(
             sha = done
             try:
                 repo.push(branch, expect=remote_head)
-                break
             except GitError as exc:
                 # Someone moved the branch or the base between our fetch and push: rebuild from fresh refs.
                 log.warning("push of %s rejected (attempt %d/%d): %s", branch, attempt, PUSH_ATTEMPTS, exc)
                 if attempt == PUSH_ATTEMPTS:
                     raise
-    body = state.body(details) if body is None else body
-    known_absent = remote_head is None or (
-        merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
-    )
-    existing = None if known_absent else provider.find_open_pr(branch, loc.branch)
-    replaced = _replaced(existing.body if existing else None, state)
-    if existing is None:
+                continue
+        pr_body = state.body(details) if body is None else body
         try:
-            pr = provider.create_pr(head=branch, base=loc.branch, title=state.title, body=body)
-            outcome = "opened"
-        except PullRequestExists:
-            existing = provider.find_open_pr(branch, loc.branch)
-            if existing is None:
-                raise
-    if existing is not None:
-        replaced = _replaced(existing.body, state)
-        pr = provider.update_pr(existing, title=state.title, body=body)
-        outcome = "updated"
+            pr, outcome, replaced = _write_pr(ctx, state, branch, loc.branch, body=pr_body, known_absent=known_absent)
+        except PromotionError as exc:
+            # Never leave a pushed branch without its PR, or an open PR whose branch deploys another tag.
+            exc.message += " (" + branch_guard.restore(ctx, branch, pushed=sha or "", previous=remote_head,
+                                                       keep_previous=not known_absent) + ")"
+            raise
+        overtaker = branch_guard.moved(ctx, branch, sha)
+        if overtaker is None:
+            break
+        # Another run pushed this branch after us. If its PR text landed after ours, its branch and text agree:
+        # it wins. If ours landed last, the PR describes our tag on its branch: push ours again on top.
+        what = branch_guard.describe(ctx, branch, overtaker)
+        if not branch_guard.same_text(provider.get_pr(pr.number).body, pr_body):
+            return _superseded(state, branch, pr, what)
+        overtook.append(what)
+        log.warning("%s was pushed by another run meanwhile (attempt %d/%d)", branch, attempt, PUSH_ATTEMPTS)
+        if attempt == PUSH_ATTEMPTS:
+            msg = (f"{branch} kept being pushed by another run while this one opened its pull request; "
+                   f"another promotion of {state.group}/{state.app} is running, rerun when it is done")
+            raise GitError(msg)
     automated = ctx.config.automated(state.env, state.group, state.app) if auto is None else auto
     merged = provider.set_auto_merge(pr, enabled=automated, merge_method=ctx.config.merge_method)
     lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
+    lines[:0] = [f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
+                 for what in overtook]
     if replaced is not None:
-        lines.insert(0, f"replaced pending promotion of {replaced.group}/{replaced.app} {replaced.tag} "
-                        f"to {replaced.env} (pull request {pr.number} now carries {state.tag} to {state.env})")
-    mode = {"enabled": "auto-merge on", "merged": "merged at once", "disabled": "auto-merge off",
-            "unchanged": "auto-merge on" if automated else "manual merge"}[merged]
+        lines.insert(
+            0,
+            f"replaced pending promotion of {replaced.group}/{replaced.app} {replaced.tag} "
+            f"to {replaced.env} (pull request {pr.number} now carries {state.tag} to {state.env})",
+        )
+    mode = {
+        "enabled": "auto-merge on",
+        "merged": "merged at once",
+        "disabled": "auto-merge off",
+        "unchanged": "auto-merge on" if automated else "manual merge",
+    }[merged]
     result = Result(
         outcome="merged" if merged == "merged" else outcome,  # type: ignore[arg-type] # literal by construction
         message=f"{outcome} pull request {pr.number}: {state.title} ({mode})",
@@ -108,10 +126,39 @@ def open_promotion(
         pr_url=pr.url,
         branch=branch,
         environment=state.env,
-        summary_md=_summary(state, pr.number, pr.url, outcome, mode),
+        summary_md=_summary(state, number=pr.number, url=pr.url, outcome=outcome, mode=mode),
         data={"commit": sha, "state": state.metadata(), "replaced": replaced.tag if replaced else None},
     )
     return notify.after_open(ctx, state, pr, outcome, result)
+
+
+def _write_pr(
+    ctx: Context, state: PromotionState, branch: str, base: str, *, body: str, known_absent: bool
+) -> tuple[PullRequest, str, PromotionState | None]:
+    """Create the PR, or update the open one: (pr, "opened"/"updated", the state it carried before)."""
+    provider = ctx.provider
+    existing = None if known_absent else provider.find_open_pr(branch, base)
+    if existing is None:
+        try:
+            return provider.create_pr(head=branch, base=base, title=state.title, body=body), "opened", None
+        except PullRequestExists:
+            existing = provider.find_open_pr(branch, base)
+            if existing is None:
+                raise
+    replaced = _replaced(existing.body, state)
+    return provider.update_pr(existing, title=state.title, body=body), "updated", replaced
+
+
+def _superseded(state: PromotionState, branch: str, pr: PullRequest, what: str) -> Result:
+    return Result(
+        outcome="skipped",
+        message=f"superseded: another run pushed {branch} after this one ({what}); pull request {pr.number} "
+        f"carries that promotion instead of {state.tag}",
+        pr_number=pr.number,
+        pr_url=pr.url,
+        branch=branch,
+        environment=state.env,
+    )
 
 
 def _change(
@@ -125,8 +172,14 @@ def _change(
         if not paths:
             return _nothing_to_do(ctx, state, branch)
         return ctx.repo.commit(state.title, paths, ctx.identity)
-    edits = plan_edits([target], repo_root=ctx.repo.root, group=state.group, app=state.app, tag=state.tag,
-                       digest=state.digest or None)
+    edits = plan_edits(
+        [target],
+        repo_root=ctx.repo.root,
+        group=state.group,
+        app=state.app,
+        tag=state.tag,
+        digest=state.digest or None,
+    )
     if not edits:
         return _nothing_to_do(ctx, state, branch)
     if ctx.dry_run:
@@ -170,7 +223,8 @@ def _dry_run(ctx: Context, state: PromotionState, branch: str, edits: list) -> R
         diff += difflib.unified_diff(
             edit.before.decode("utf-8", "replace").splitlines(keepends=True),
             edit.after.decode("utf-8", "replace").splitlines(keepends=True),
-            fromfile=f"a/{rel}", tofile=f"b/{rel}",
+            fromfile=f"a/{rel}",
+            tofile=f"b/{rel}",
         )
     return Result(
         outcome="nothing-to-do",
@@ -181,7 +235,7 @@ def _dry_run(ctx: Context, state: PromotionState, branch: str, edits: list) -> R
     )
 
 
-def _summary(state: PromotionState, number: int, url: str, outcome: str, mode: str) -> str:
+def _summary(state: PromotionState, *, number: int, url: str, outcome: str, mode: str) -> str:
     return (
         f"### {state.title}\n\n| Group | App | Tag | Environment | Pull request |\n|---|---|---|---|---|\n"
         f"| {state.group} | {state.app} | `{state.tag}` | {state.env} | [#{number}]({url}) {outcome}, {mode} |\n"

@@ -17,6 +17,19 @@ __all__ = ["github_schemas"]
 TOKEN = forges.TOKEN
 
 FORGES = ("github", "azdo")
+FIGURES: list[str] = []  # the counts the suite proves, shown at the end of every run (not only with -s)
+
+
+def figure(line: str) -> None:
+    """Record a line of figures for the terminal summary."""
+    FIGURES.append(line)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
 ForgeFactory = Callable[..., forges.Forge]
 
 

@@ -15,7 +15,7 @@ import pytest
 from tests.forge.fixtures import git
 from tests.reliability import forges, invariants
 from tests.reliability.cli_runner import CliRunner
-from tests.reliability.conftest import ForgeFactory
+from tests.reliability.conftest import ForgeFactory, figure
 
 MARKER = '# {"$imagepolicy": "apps:app000"}'
 GOOD = forges.MANIFEST.format(app="app000", tag=forges.OLD_TAG)
@@ -101,7 +101,7 @@ def missing_token(world: World) -> None:
     world.token = False
 
 
-ENV_DIR = forges.manifest_path("dev", "app000")
+CLEAN: list[str] = []
 CASES = [
     # -- config --------------------------------------------------------------------------------------------
     Case("malformed YAML config", 2, "gitops-promotion.yaml:", setup=config("environments: [dev\n")),
@@ -218,8 +218,11 @@ def test_bad_input(case: Case, make_forge: ForgeFactory, cli: CliRunner, tmp_pat
     after = snapshot(world)
     changed = {k: v for k, v in after.items() if before[k] != v}
     assert changed == {}, {k: before[k] for k in changed}
+    CLEAN.append(case.name)
 
 
 def test_case_count() -> None:
-    print(f"\n[bad input] cases={len(CASES)} (each: one error line, exit code, nothing changed on disk or forge)")
+    """Runs after the table (file order): how many cases ended cleanly."""
+    figure(f"[bad input] cases={len(CASES)} clean={len(CLEAN)} (clean: one error line with the expected exit code "
+           "and text, nothing changed on disk or on the forge)")
     assert len(CASES) >= 30

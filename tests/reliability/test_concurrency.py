@@ -13,7 +13,7 @@ import pytest
 from tests.forge.fixtures import git
 from tests.reliability import forges, waves
 from tests.reliability.cli_runner import CliRunner, Run, all_at_once
-from tests.reliability.conftest import FORGES, ForgeFactory
+from tests.reliability.conftest import FORGES, ForgeFactory, figure
 
 APPS = 50
 
@@ -23,7 +23,7 @@ def test_fifty_apps_at_once(kind: str, make_forge: ForgeFactory, cli: CliRunner,
     apps = forges.app_names(APPS)
     forge = make_forge(kind, apps)
     report = waves.everyone_at_once(cli, forge, apps, tmp_path)
-    print(f"\n{report.line(kind)}")
+    figure(report.line(kind))
     assert report.lost == report.duplicates == 0
 
 
@@ -59,7 +59,7 @@ def test_same_app_twice_at_once(kind: str, make_forge: ForgeFactory, cli: CliRun
         assert (f"replaced pending promotion of apps/app000 {loser}" in won.out) or ("superseded" in lost.out), (
             won.out, lost.out)
         forge.merge(open_prs[0].number)  # the next round starts with no pending promotion
-    print(f"\n[same app twice {kind}] rounds={rounds} one_open_pr=all consistent=all "
+    figure(f"[same app twice {kind}] rounds={rounds} one_open_pr=all consistent=all "
           f"winner_said_replaced={replaced_said} loser_said_superseded={superseded_said}")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.reliability import forges, invariants
 from tests.reliability.cli_runner import CliRunner
-from tests.reliability.conftest import FORGES, ForgeFactory
+from tests.reliability.conftest import FORGES, ForgeFactory, figure
 from tests.reliability.flow import FlowRun, Tally
 
 RUNS = 6
@@ -42,10 +42,10 @@ def test_flow_under_random_faults(
     for plan in plans:
         for name, count in plan.counts.items():
             injected[name] = injected.get(name, 0) + count
-    print(f"\n{tally.line(kind)} injected={injected} waits={len(fast_retries)} "
+    figure(f"{tally.line(kind)} injected={injected} waits={len(fast_retries)} "
           f"waited_s={sum(fast_retries):.0f} (virtual)")
     for note in tally.notes:
-        print("  ", note)
+        figure(f"    {note}")
     assert tally.corrupted == 0, tally.notes
     assert tally.completed + tally.failed_cleanly == RUNS
     assert tally.recovered == tally.failed_cleanly  # a clean stop is one rerun away from done
