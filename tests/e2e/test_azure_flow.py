@@ -272,3 +272,16 @@ def test_doctor_reads_branch_policies_and_rights(azure: AzureDriver) -> None:
     code, out = azure.cli("doctor")
     assert code == 0, out
     assert "build validation gitops-promotion status" in out, out
+
+
+def test_the_tools_own_gate_status_drives_auto_complete(azure: AzureDriver) -> None:
+    """With a required status check on gitops-promotion/gate, `status` alone decides when the PR completes."""
+    merge_dev = _first_hop(azure)
+    azure.flux(merge_dev, "apps-dev", "failure", "east")
+    assert azure.cli("status", "--branch", BRANCH)[0] == 1
+    assert azure.fake.auto_complete() == []  # failed gate: auto-complete waits
+    azure.flux(merge_dev, "apps-dev", "success", "east")
+    assert azure.cli("status", "--branch", BRANCH)[0] == 0
+    assert azure.fake.auto_complete() == [2]
+    azure.git("fetch", "--quiet", "origin")
+    assert "podinfo:7.0.0 " in azure.git("show", "origin/main:apps/qa/podinfo.yaml")
