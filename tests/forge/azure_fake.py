@@ -242,15 +242,16 @@ class AzureFake:
         record = Recorded(req.method, req.path, req.query, req.api_version, req.body)
         with self.lock:
             self.requests.append(record)
-            status, extra, payload = self._answer(req)
+            fault = self._fault_for(req.method, req.path)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)  # a slow server; other requests are answered meanwhile
+        with self.lock:
+            status, extra, payload = self._answer(req, fault)
             record.status = status
         return status, extra, payload
 
-    def _refuse(self, req: Request) -> tuple[int, dict[str, str], Any] | None:
+    def _refuse(self, req: Request, fault: Fault | None) -> tuple[int, dict[str, str], Any] | None:
         """An injected fault, a missing credential or a path outside the collection; else None."""
-        fault = self._fault_for(req.method, req.path)
-        if fault is not None and fault.delay:
-            time.sleep(fault.delay)  # a slow server, on the server's thread
         if fault is not None and fault.status >= 400:
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             return fault.status, extra, AzureApiError(fault.status, f"injected {fault.status}").body()
@@ -261,8 +262,8 @@ class AzureFake:
             return 404, {}, None
         return None
 
-    def _answer(self, req: Request) -> tuple[int, dict[str, str], Any]:
-        refused = self._refuse(req)
+    def _answer(self, req: Request, fault: Fault | None) -> tuple[int, dict[str, str], Any]:
+        refused = self._refuse(req, fault)
         if refused is not None:
             return refused
         req.rel = req.path[len(self.collection) :]

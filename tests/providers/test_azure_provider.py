@@ -465,3 +465,13 @@ def test_auto_complete_on_someone_elses_pr_is_set_as_the_token(
     assert provider.set_auto_merge(pr, enabled=True, merge_method="merge") == "enabled"
     assert _patches(azure_forge)[-1]["autoCompleteSetBy"] == {"id": IDENTITY["id"]}
     assert len(azure_forge.calls("GET", "/_apis/ConnectionData$")) == 1
+
+
+def test_a_slow_answer_times_out_and_is_retried(azure_provider_factory: Factory, azure_forge: AzureFake) -> None:
+    provider, sleeps = azure_provider_factory()
+    assert provider.find_open_pr("promote/x", "main") is None  # connects (locations, areas) first
+    provider.git_client.config.connection.timeout = 0.2
+    azure_forge.fault("GET", r"/pullRequests$", 200, delay=0.5)  # slow, not failing
+    assert provider.find_open_pr("promote/x", "main") is None
+    assert sleeps.waits == [1.0]
+    assert len(azure_forge.calls("GET", r"/pullRequests$")) == 3
