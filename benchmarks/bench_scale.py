@@ -132,7 +132,7 @@ def run_forge(kind: str, bare: Path, tmp: Path, summary: dict[str, object], sche
         rows.append(("promote", promote))
         show_argv = ["show", "--sourcedir", str(work), *forge.argv()]
         rows.append(("show", measure(show_argv, cwd=work, env=env, forge=forge)))
-        rows.append(("show --offline", measure([*show_argv, "--offline"], cwd=work, env=env, forge=None,
+        rows.append(("show --offline (traced)", measure([*show_argv, "--offline"], cwd=work, env=env, forge=None,
                                                trace=True)))
         writes = int(new["writes"]) + int(promote["writes"])  # type: ignore[call-overload]
         print(f"== {kind}: {group}/{app} in a repo of {summary['files']} files, "
@@ -143,6 +143,7 @@ def run_forge(kind: str, bare: Path, tmp: Path, summary: dict[str, object], sche
             print(f"{name:<30} {stats['seconds']:>7.2f} {stats['requests']:>8} "
                   f"{int(stats['maxrss_kb']) / 1024:>13.0f} "  # type: ignore[call-overload]
                   f"{(int(traced) / 2**20 if traced else 0):>12.1f}")  # type: ignore[call-overload]
+        print("(traced rows run under tracemalloc, which slows them; 'py peak' is their Python heap high-water mark)")
         if kind == "github":
             print(f"(new + promote sent {writes} writes: GitHub's 1 s write spacing would add about {writes} s)")
     finally:

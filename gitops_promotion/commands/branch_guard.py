@@ -46,7 +46,9 @@ def restore(ctx: Context, branch: str, *, pushed: str, previous: str | None, kee
     if not repo.has_remote():
         return "no remote to restore"
     lease = f"--force-with-lease=refs/heads/{branch}:{pushed}"
-    restore_to = previous if keep_previous and previous and repo.rev(previous) else None
+    restore_to = previous if keep_previous and previous else None
+    if restore_to and repo.rev(restore_to) is None:
+        return f"branch {branch} still holds the new commit ({restore_to[:12]} was not fetched); rerun to finish"
     target = f"{restore_to}:refs/heads/{branch}" if restore_to else f":refs/heads/{branch}"
     try:
         repo.git("push", "--quiet", "--porcelain", lease, repo.remote, target, auth=True)
