@@ -39,16 +39,17 @@ def fetch_for_restore(ctx: Context, base: str, branch: str, head: str | None) ->
 def restore(ctx: Context, branch: str, *, pushed: str, previous: str | None, keep_previous: bool) -> str:
     """Put ``branch`` back where it was before we pushed ``pushed``; a phrase saying what was done.
 
-    ``keep_previous``: an open PR uses the previous commit, so restore it; otherwise delete the branch (it was
-    absent or already merged). The lease makes sure a newer push by someone else is never undone.
+    The previous commit is put back when it is here (a merged branch's is, through the base); a branch that did
+    not exist is deleted, and so is one whose old commit is missing when no open PR needs it (``keep_previous``
+    false). The lease makes sure a newer push by someone else is never undone.
     """
     repo = ctx.repo
     if not repo.has_remote():
         return "no remote to restore"
     lease = f"--force-with-lease=refs/heads/{branch}:{pushed}"
-    restore_to = previous if keep_previous and previous else None
-    if restore_to and repo.rev(restore_to) is None:
-        return f"branch {branch} still holds the new commit ({restore_to[:12]} was not fetched); rerun to finish"
+    restore_to = previous if previous and repo.rev(previous) else None
+    if previous and restore_to is None and keep_previous:
+        return f"branch {branch} still holds the new commit ({previous[:12]} was not fetched); rerun to finish"
     target = f"{restore_to}:refs/heads/{branch}" if restore_to else f":refs/heads/{branch}"
     try:
         repo.git("push", "--quiet", "--porcelain", lease, repo.remote, target, auth=True)

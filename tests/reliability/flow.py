@@ -66,11 +66,14 @@ class FlowRun:
     def _step(self, argv: list[str], expect: str) -> str:
         """Run one CLI step under faults: "ok", "failed" (cleanly; a clean rerun then finished it) or "corrupted"."""
         self._queue_push_faults()
+        before = (git(self.forge.bare, "for-each-ref"), self.forge.prs())
         self.forge.set_plan(self.plan)
         run = self._cli(argv)
         self.forge.set_plan(None)
         forges.queue_push_faults(self.push_queue, [])
         broken = invariants.problems(self.forge, self.apps)
+        if "nothing changed" in run.err and (git(self.forge.bare, "for-each-ref"), self.forge.prs()) != before:
+            broken.append("the error says nothing changed, but refs or PRs did")
         if run.code == 0 and expect not in run.out:
             broken.append(f"exit 0 without {expect!r}: {run.out!r}")
         if run.code != 0:

@@ -20,8 +20,8 @@ from tests.reliability.flow import FlowRun, Tally
 RUNS = 6
 
 
-def plan_for(seed: int) -> forges.FaultPlan:
-    return forges.FaultPlan(random.Random(seed), error_5xx=0.10, lost_reply=0.03, rate_limit=0.03, reset=0.03,
+def plan_for(seed: int, error_5xx: float = 0.10) -> forges.FaultPlan:
+    return forges.FaultPlan(random.Random(seed), error_5xx=error_5xx, lost_reply=0.03, rate_limit=0.03, reset=0.03,
                             slow=0.05)
 
 
@@ -35,7 +35,8 @@ def test_flow_under_random_faults(
     tally = Tally()
     plans = []
     for i, app in enumerate(apps):
-        plans.append(plan_for(1000 + i))
+        # The last run meets a storm (60% errors): retries give out, so the clean stop is exercised too.
+        plans.append(plan_for(1000 + i, error_5xx=0.6 if i == RUNS - 1 else 0.10))
         FlowRun(cli, forge, forges.checkout(forge, tmp_path / app), app, f"2.{i}.0", apps, queue,
                 random.Random(i), tally, plan=plans[-1]).run()
     injected: dict[str, int] = {}
