@@ -181,13 +181,13 @@ def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str],
     config_path = args.config_path or repo.root / CONFIG_FILE
     config = load_config(config_path)
     remote_url = repo.remote_url()
-    provider_name = args.provider or detect_provider(
-        environ, environ.get("BUILD_REPOSITORY_URI") or remote_url
-    )
+    provider_name = args.provider or detect_provider(environ, remote_url)
     token = resolve_token(provider_name, args.token, environ)
     settings = ProviderSettings(
         repo_root=repo.root,
-        remote_url=(environ.get("BUILD_REPOSITORY_URI") if provider_name == "azdo" else None) or remote_url,
+        # The checkout's own remote wins: in an app pipeline that checks out the GitOps repo, BUILD_REPOSITORY_URI
+        # names the app repo. The Azure adapter falls back to it only when the remote is not an Azure URL.
+        remote_url=remote_url,
         environ=environ,
         token=token,
         api_url=args.api_url,

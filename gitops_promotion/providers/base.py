@@ -65,10 +65,12 @@ class Provider(Protocol):
     def get_pr(self, number: int) -> PullRequest: ...
 
     def set_auto_merge(
-        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod
+        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod, delete_branch: bool = True
     ) -> AutoMergeOutcome:
         """Turn auto-merge on or off. May merge at once when the forge says the PR is already mergeable.
 
+        ``delete_branch`` asks the forge to delete the head branch on completion where it is a PR option
+        (Azure DevOps); on GitHub it is the repository's "automatically delete head branches" setting.
         Makes no API call (returns "unchanged") when ``enabled`` is False and ``pr.auto_merge`` is already False.
         """
         ...

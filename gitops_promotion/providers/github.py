@@ -167,7 +167,10 @@ class GitHubProvider:
         return self._keep(chosen[0], full=False) if chosen else None
 
     # -- auto-merge -----------------------------------------------------------------------------------------
-    def set_auto_merge(self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod) -> AutoMergeOutcome:
+    def set_auto_merge(
+        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod, delete_branch: bool = True
+    ) -> AutoMergeOutcome:
+        """``delete_branch`` is a repository setting on GitHub (delete_branch_on_merge), not a PR option."""
         if enabled == pr.auto_merge:
             return "unchanged"
         if not enabled:

@@ -110,7 +110,7 @@ class LocalForge:
             return self._pr(self._find(data, number))
 
     def set_auto_merge(
-        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod
+        self, pr: PullRequest, *, enabled: bool, merge_method: MergeMethod, delete_branch: bool = True
     ) -> AutoMergeOutcome:
         if pr.auto_merge == enabled:
             return "unchanged"
