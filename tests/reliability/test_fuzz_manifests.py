@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -22,7 +23,9 @@ from hypothesis import strategies as st
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.manifests import markers_in_bytes, plan_edits
 
-SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A longer campaign: GITOPS_PROMOTION_FUZZ_EXAMPLES=20000 pytest tests/reliability/test_fuzz_manifests.py
+EXAMPLES = int(os.environ.get("GITOPS_PROMOTION_FUZZ_EXAMPLES", "250"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GROUP, APP, TAG = "apps", "podinfo", "7.1.0"
 
 CORPUS = [
@@ -128,7 +131,8 @@ def check_confined(before: bytes, after: bytes) -> None:
     for marker in old:
         line_start = starts[marker.line - 1]
         line_end = starts[marker.line] if marker.line < len(starts) else len(before)
-        hash_at = before.rindex(b"#", line_start, before.index(b'"$imagepolicy"', line_start))
+        # The comment's '#' is the last one before the line's last token (an earlier token may sit in the value).
+        hash_at = before.rindex(b"#", line_start, before.rindex(b'"$imagepolicy"', line_start, line_end))
         comments.append((hash_at, line_end))
         if marker.policy == f"{GROUP}:{APP}" and marker.field in ("tag", "full"):
             target_ends.append(hash_at)
