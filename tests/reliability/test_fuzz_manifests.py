@@ -10,7 +10,6 @@ mutations below reach within seconds (see the ``event`` statistics with ``--hypo
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -126,22 +125,33 @@ def check_confined(before: bytes, after: bytes) -> None:
             assert now.value.endswith(f":{TAG}") or f":{TAG}@" in now.value, now.value
         targets[was.value] = now.value
     starts = _line_starts(before)
-    comments = []  # (start, end) of every marker comment in ``before``
-    target_ends = []  # where a target scalar may end at the latest: its comment's '#'
+    comments = []  # (start, end) of every marker comment in ``before``, in order
     for marker in old:
         line_start = starts[marker.line - 1]
         line_end = starts[marker.line] if marker.line < len(starts) else len(before)
         # The comment's '#' is the last one before the line's last token (an earlier token may sit in the value).
         hash_at = before.rindex(b"#", line_start, before.rindex(b'"$imagepolicy"', line_start, line_end))
-        comments.append((hash_at, line_end))
-        if marker.policy == f"{GROUP}:{APP}" and marker.field in ("tag", "full"):
-            target_ends.append(hash_at)
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for op, i1, i2, _j1, _j2 in matcher.get_opcodes():
-        if op == "equal":
+        is_target = marker.policy == f"{GROUP}:{APP}" and marker.field in ("tag", "full")
+        comments.append((hash_at, line_end, is_target))
+    # Walk both texts target by target: up to each target's comment, ``after`` may differ from ``before`` only in
+    # one stretch ending at that comment (the scalar); every marker comment and everything after the last target
+    # is byte-identical.
+    pb = pa = 0
+    for hash_at, line_end, is_target in comments:
+        if not is_target:
             continue
-        assert not any(i1 < end and start < i2 for start, end in comments), "a marker comment changed"
-        assert any(i2 <= end for end in target_ends), f"bytes {i1}:{i2} changed after every target marker"
+        same = 0
+        while pb + same < hash_at and pa + same < len(after) and before[pb + same] == after[pa + same]:
+            same += 1
+        for other_start, other_end, _ in comments:
+            if pb <= other_start < hash_at:
+                assert pb + same >= other_end, "another marker comment changed"
+        comment = before[hash_at:line_end]
+        found = after.find(comment, pa + same)
+        assert found >= 0, "a target marker comment changed"
+        assert b"\n" not in after[pa + same : found].rstrip(b"\r"), "the new value spans lines"
+        pb, pa = hash_at, found
+    assert before[pb:] == after[pa:], "bytes after the last target changed"
     data_before, data_after = _load(before), _load(after)
     if data_before is None:  # the engine may accept what a plain load refuses (e.g. duplicate keys)
         return
