@@ -32,7 +32,9 @@ def promote(ctx: Context, *, sha: str | None = None, branch: str | None = None) 
     commit = sha or ctx.repo.head_sha()
     pr = provider.pr_for_commit(commit, base)
     if pr is None:
-        return _skip(f"commit {commit[:12]} on {base} was not made by merging a pull request; nothing to promote")
+        return _skip(
+            f"commit {commit[:12]} on {base} was not made by merging a pull request; nothing to promote"
+        )
     try:
         state = parse_state(pr.body)
     except StateError as exc:

@@ -37,12 +37,11 @@ def status(
 ) -> Result:
     """Exit 0 when the previous environment reconciled the promoted commit, 1 when it failed or timed out."""
     if not branch:
-        msg = "--branch is required outside a pull request build (or set GITHUB_HEAD_REF / SYSTEM_PULLREQUEST_SOURCEBRANCH)"
+        msg = "--branch is required outside a pull request build (or GITHUB_HEAD_REF / SYSTEM_PULLREQUEST_SOURCEBRANCH)"
         raise UsageError(msg)
     branch = branch.removeprefix("refs/heads/")
     if not branch.startswith(TOOL_PREFIXES):
         return _open(f"branch {branch} is not a promotion branch; nothing to gate")
-    provider = ctx.provider
     pr = _find_pr(ctx, branch)
     try:
         state = parse_state(pr.body)
@@ -53,7 +52,9 @@ def status(
         msg = f"pull request {pr.number} on {branch} carries no promotion metadata; was it edited by hand?"
         raise PromotionError(msg)
     if state.type != "promote":
-        return _open(f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened")
+        return _open(
+            f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened"
+        )
     previous = ctx.config.previous_env(state.env)
     if previous is None or not state.sha:
         return _open(f"{state.env} is the first environment; nothing to wait for")
@@ -67,7 +68,7 @@ def status(
             break
         sleep(wait)
         wait = min(wait * 2, MAX_POLL_S)
-    return _finish(ctx, pr, state, name, seen, timeout)
+    return _finish(ctx, pr=pr, state=state, name=name, seen=seen, timeout=timeout)
 
 
 def _find_pr(ctx: Context, branch: str) -> PullRequest:
@@ -108,11 +109,16 @@ def _observe(ctx: Context, state: PromotionState, prev_env: str, name: str) -> O
     return Observation(reading, state.sha)
 
 
-def _finish(ctx: Context, pr: PullRequest, state: PromotionState, name: str, seen: Observation,
-            timeout: float) -> Result:
+def _finish(
+    ctx: Context,
+    *,
+    pr: PullRequest, state: PromotionState, name: str, seen: Observation, timeout: float
+) -> Result:
     verdict = seen.reading.verdict
     detail = seen.reading.describe()
-    where = f"commit {seen.commit[:12]}" + ("" if seen.commit == state.sha else f" (later than {state.sha[:12]})")
+    where = f"commit {seen.commit[:12]}" + (
+        "" if seen.commit == state.sha else f" (later than {state.sha[:12]})"
+    )
     if verdict == "success":
         outcome, code = "gate-open", 0
         message = f"successful reconciliation for {name}"
