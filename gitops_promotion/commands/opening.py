@@ -102,7 +102,9 @@ def open_promotion(
                    f"another promotion of {state.group}/{state.app} is running, rerun when it is done")
             raise GitError(msg)
     automated = ctx.config.automated(state.env, state.group, state.app) if auto is None else auto
-    merged = provider.set_auto_merge(pr, enabled=automated, merge_method=ctx.config.merge_method)
+    merged = provider.set_auto_merge(
+        pr, enabled=automated, merge_method=ctx.config.merge_method, delete_branch=ctx.config.delete_branch
+    )
     lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
     lines[:0] = [f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
                  for what in overtook]
