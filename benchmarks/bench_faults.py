@@ -15,7 +15,7 @@ import sys
 
 from reliability_harness import bench_session, start_forge
 
-from tests.reliability import forges
+from tests.reliability import forges, injection
 from tests.reliability.flow import FlowRun, Tally
 
 
@@ -30,9 +30,9 @@ def main() -> int:
         for kind in args.forge.split(","):
             apps = forges.app_names(args.runs)
             forge = start_forge(kind, tmp / kind, apps, schemas)
-            queue = forges.install_push_hook(forge.bare)
+            queue = injection.install_push_hook(forge.bare)
             tally, injected = Tally(), dict[str, int]()
-            forges.SLEEPS.clear()
+            injection.SLEEPS.clear()
             try:
                 for i, app in enumerate(apps):
                     plan = forges.FaultPlan(random.Random(7000 + i), error_5xx=args.error_rate, lost_reply=0.03,
@@ -44,8 +44,8 @@ def main() -> int:
                         injected[name] = injected.get(name, 0) + count
             finally:
                 forge.stop()
-            print(f"{tally.line(kind)} injected={injected} retry_waits={len(forges.SLEEPS)} "
-                  f"waited={sum(forges.SLEEPS):.0f}s (recorded, not slept)")
+            print(f"{tally.line(kind)} injected={injected} retry_waits={len(injection.SLEEPS)} "
+                  f"waited={sum(injection.SLEEPS):.0f}s (recorded, not slept)")
             for note in tally.notes:
                 print("   ", note)
             corrupted += tally.corrupted

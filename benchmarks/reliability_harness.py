@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from gitops_promotion.providers import ADAPTERS  # noqa: E402
 from tests.forge.github_schema import load_schemas  # noqa: E402
-from tests.reliability import forges  # noqa: E402
+from tests.reliability import forges, injection  # noqa: E402
 from tests.reliability.cli_runner import CliRunner  # noqa: E402
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
@@ -36,7 +36,7 @@ def bench_session() -> Iterator[tuple[Path, CliRunner, object]]:
             del os.environ[key]
         os.environ.update(GIT_IDENTITY)
         os.environ["HOME"] = str(tmp / "home")
-        ADAPTERS.update(forges.FAST_ADAPTERS)  # retries wait through a recorded sleep, not the clock
+        ADAPTERS.update(injection.FAST_ADAPTERS)  # retries wait through a recorded sleep, not the clock
         try:
             with CliRunner() as cli:
                 yield tmp, cli, load_schemas()

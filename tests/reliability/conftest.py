@@ -10,7 +10,7 @@ import pytest
 from gitops_promotion.providers import ADAPTERS
 from tests.forge.fixtures import github_schemas
 from tests.forge.github_schema import GitHubSchemas
-from tests.reliability import forges
+from tests.reliability import forges, injection
 from tests.reliability.cli_runner import CliRunner
 
 __all__ = ["github_schemas"]
@@ -36,11 +36,11 @@ ForgeFactory = Callable[..., forges.Forge]
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     """Providers built by the CLI get a recording sleep: retries and Retry-After waits cost no time."""
-    for name, target in forges.FAST_ADAPTERS.items():
+    for name, target in injection.FAST_ADAPTERS.items():
         monkeypatch.setitem(ADAPTERS, name, target)
-    forges.SLEEPS.clear()
-    forges.PROVIDER_HOOKS.clear()
-    yield forges.SLEEPS
+    injection.SLEEPS.clear()
+    injection.PROVIDER_HOOKS.clear()
+    yield injection.SLEEPS
 
 
 @pytest.fixture

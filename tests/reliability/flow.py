@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.forge.fixtures import git
-from tests.reliability import forges, invariants
+from tests.reliability import forges, injection, invariants
 from tests.reliability.cli_runner import CliRunner, Run
 
 HOPS = (("dev", "qa"), ("qa", "prod"), ("prod", None))
@@ -57,7 +57,7 @@ class FlowRun:
         else:
             actions = []
         self.tally.push_faults += len(actions)
-        forges.queue_push_faults(self.push_queue, actions)
+        injection.queue_push_faults(self.push_queue, actions)
 
     def _cli(self, argv: list[str]) -> Run:
         self.tally.steps += 1
@@ -70,7 +70,7 @@ class FlowRun:
         self.forge.set_plan(self.plan)
         run = self._cli(argv)
         self.forge.set_plan(None)
-        forges.queue_push_faults(self.push_queue, [])
+        injection.queue_push_faults(self.push_queue, [])
         broken = invariants.problems(self.forge, self.apps)
         if "nothing changed" in run.err and (git(self.forge.bare, "for-each-ref"), self.forge.prs()) != before:
             broken.append("the error says nothing changed, but refs or PRs did")

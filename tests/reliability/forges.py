@@ -4,34 +4,27 @@ the CLI arguments that point the tool at the fake, PRs in a common shape, merges
 Faults are drawn per request from a seeded RNG by small subclasses of the fakes (their own queues are FIFO,
 meant for single targeted faults): 5xx before the request is handled, 5xx after it was handled (the answer is
 lost, so a retried write meets its own first attempt), rate limits with Retry-After, dropped connections and
-slow answers. A pre-receive hook in the bare repository rejects or races pushes.
+slow answers. Pushes are rejected or raced by tests/reliability/injection.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import stat
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitops_promotion.state import StateError, parse_state
 from tests.forge.azure_fake import AzureFake
-from tests.forge.fixtures import clone, git, seed_bare_repo
+from tests.forge.fixtures import clone, seed_bare_repo
 from tests.forge.github_fake import FakeGitHub, Fault
 from tests.forge.github_schema import GitHubSchemas
 
 TOKEN = "ghp_FAKE0TOKEN0DO0NOT0LEAK0000000000000"  # recognisable in any output it leaks into
 ENVS = ("dev", "qa", "prod")
 GROUP = "apps"
-SIDECAR = "sidecar"  # an image every env file also carries; no test ever promotes it
 OLD_TAG = "1.0.0"
 CONFIG = """\
 prflow: per-app
@@ -348,124 +341,3 @@ def make_forge(kind: str, root: Path, apps: list[str], token: str, schemas: GitH
 def checkout(forge: Forge, dest: Path) -> Path:
     """A fresh clone of the forge's repository, as a CI job would have."""
     return clone(forge.bare, dest)
-
-
-def sync(work: Path) -> str:
-    """Bring ``work``'s main up to the remote's; return its head."""
-    git(work, "fetch", "--quiet", "origin")
-    git(work, "checkout", "--quiet", "-B", "main", "origin/main")
-    return git(work, "rev-parse", "HEAD")
-
-
-# -- pushes that fail on the server --------------------------------------------------------------------------
-_HOOK = """\
-#!{python}
-# Installed by tests/reliability: rejects or races the next pushes to promote/* branches.
-import fcntl, json, os, subprocess, sys
-with open({state!r}, "r+") as handle:
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    state = json.load(handle)
-    updates = [line.split() for line in sys.stdin.read().splitlines() if line.strip()]
-    ours = [u for u in updates if u[2].startswith("refs/heads/promote/")]
-    action = state["queue"].pop(0) if ours and state["queue"] else None
-    handle.seek(0); handle.truncate(); json.dump(state, handle)
-if action == "deny":
-    print("Permission to acme/gitops.git denied to gitops-bot.", file=sys.stderr)
-    sys.exit(1)
-if action == "reject":
-    print("pre-receive: push declined by policy (injected)", file=sys.stderr)
-    sys.exit(1)
-if action == "race":
-    # Another run wins the race: the ref moves between our fetch and our update, so the lease fails.
-    ref = ours[0][2]
-    main = subprocess.run(["git", "rev-parse", "refs/heads/main"], capture_output=True, text=True).stdout.strip()
-    # Outside the push's object quarantine, like a separate push would be.
-    env = {{k: v for k, v in os.environ.items()
-           if k not in ("GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES")}}
-    subprocess.run(["git", "update-ref", ref, main], check=True, env=env)
-"""
-
-
-def install_push_hook(bare: Path) -> Path:
-    """A pre-receive hook driven by a JSON queue of "reject" / "race" / "ok"; returns the queue file."""
-    state = bare / "push-faults.json"
-    state.write_text(json.dumps({"queue": []}))
-    hook = bare / "hooks" / "pre-receive"
-    hook.write_text(_HOOK.format(python=sys.executable, state=str(state)))
-    hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    return state
-
-
-def queue_push_faults(state: Path, actions: list[str]) -> None:
-    state.write_text(json.dumps({"queue": actions}))
-
-
-# -- fast retries ------------------------------------------------------------------------------------------
-SLEEPS: list[float] = []  # every wait the providers asked for, in the order asked
-
-
-def _record_sleep(seconds: float) -> None:
-    SLEEPS.append(seconds)
-
-
-# Test code run inside a provider call, keyed by method name, to stage races at an exact point ("before this
-# run's create_pr reaches the forge, another run does X"). Each hook runs once.
-PROVIDER_HOOKS: dict[str, Callable[[], object]] = {}
-
-
-class _Staged:
-    """A provider whose methods first run (and drop) the hook registered under their name."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._inner, name)
-        hook = PROVIDER_HOOKS.get(name)
-        if hook is None or not callable(attr):
-            return attr
-
-        def staged(*args: Any, **kwargs: Any) -> Any:
-            if PROVIDER_HOOKS.pop(name, None) is not None:
-                hook()
-            return attr(*args, **kwargs)
-
-        return staged
-
-
-def github_fast(settings: Any) -> Any:
-    """The real GitHub adapter with its sleep injected: retries and rate-limit waits are recorded, not slept."""
-    from gitops_promotion.providers.github import build
-
-    return _Staged(build(settings, sleep=_record_sleep))
-
-
-def azure_fast(settings: Any) -> Any:
-    """The real Azure DevOps adapter with its sleep injected."""
-    from gitops_promotion.providers.azure_devops import build
-
-    return _Staged(build(settings, sleep=_record_sleep))
-
-
-FAST_ADAPTERS = {
-    "github": "tests.reliability.forges:github_fast",
-    "azdo": "tests.reliability.forges:azure_fast",
-}
-
-
-@contextmanager
-def environ(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for a block (tests that are not given monkeypatch, like benchmarks)."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-Runner = Callable[..., tuple[int, str, str]]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.forge.fixtures import git
-from tests.reliability import forges, invariants
+from tests.reliability import forges, injection, invariants
 from tests.reliability.cli_runner import CliRunner
 from tests.reliability.conftest import ForgeFactory, figure
 
@@ -90,7 +90,7 @@ def dirty(world: World) -> None:
 
 
 def push_denied(world: World) -> None:
-    forges.queue_push_faults(forges.install_push_hook(world.forge.bare), ["deny"] * 5)
+    injection.queue_push_faults(injection.install_push_hook(world.forge.bare), ["deny"] * 5)
 
 
 def read_only(world: World) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.forge.fixtures import git
-from tests.reliability import forges, waves
+from tests.reliability import forges, injection, waves
 from tests.reliability.cli_runner import CliRunner, Run, all_at_once
 from tests.reliability.conftest import FORGES, ForgeFactory, figure
 
@@ -85,7 +85,7 @@ def test_push_landing_between_push_and_pr_write(
         other.start()
         other.join()
 
-    forges.PROVIDER_HOOKS["create_pr"] = b_overtakes
+    injection.PROVIDER_HOOKS["create_pr"] = b_overtakes
     new("a", work_a, "4.0.0")
     assert runs["b"].code == 0, runs["b"].err
     assert runs["a"].code == 0, runs["a"].err
@@ -117,7 +117,7 @@ def test_overtaken_run_yields_when_the_other_pr_text_landed_last(
     other = threading.Thread(target=new, args=("b", work_b, "5.0.1"))
 
     def b_pushes_first() -> None:  # in A, just before its PR write
-        forges.PROVIDER_HOOKS["find_open_pr"] = b_waits_for_a  # B looks the PR up after its push
+        injection.PROVIDER_HOOKS["find_open_pr"] = b_waits_for_a  # B looks the PR up after its push
         other.start()
         assert b_pushed.wait(20)
 
@@ -129,8 +129,8 @@ def test_overtaken_run_yields_when_the_other_pr_text_landed_last(
         a_wrote.set()
         other.join(20)
 
-    forges.PROVIDER_HOOKS["create_pr"] = b_pushes_first
-    forges.PROVIDER_HOOKS["get_pr"] = b_writes_now
+    injection.PROVIDER_HOOKS["create_pr"] = b_pushes_first
+    injection.PROVIDER_HOOKS["get_pr"] = b_writes_now
     new("a", work_a, "5.0.0")
     assert runs["a"].code == 0 and runs["b"].code == 0, (runs["a"].err, runs["b"].err)
     open_prs = [pr for pr in forge.prs() if pr.state == "open"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability import forges, invariants
+from tests.reliability import forges, injection, invariants
 from tests.reliability.cli_runner import CliRunner
 from tests.reliability.conftest import FORGES, ForgeFactory, figure
 from tests.reliability.flow import FlowRun, Tally
@@ -31,7 +31,7 @@ def test_flow_under_random_faults(
 ) -> None:
     apps = forges.app_names(RUNS)
     forge = make_forge(kind, apps)
-    queue = forges.install_push_hook(forge.bare)
+    queue = injection.install_push_hook(forge.bare)
     tally = Tally()
     plans = []
     for i, app in enumerate(apps):
@@ -88,12 +88,12 @@ def test_api_down_after_push_leaves_nothing_half_done(
         forge.set_plan(forges.FaultPlan(random.Random(2), error_5xx=1.0))
         if when == "create":  # the API works for reads, fails every write
             forge.set_plan(None)
-            forges.PROVIDER_HOOKS["create_pr" if app == "app000" else "update_pr"] = partial(
+            injection.PROVIDER_HOOKS["create_pr" if app == "app000" else "update_pr"] = partial(
                 forge.set_plan, forges.FaultPlan(random.Random(3), error_5xx=1.0))
         run = cli.run(["new", "--group", "apps", "--app", app, "--tag", "9.9.9", "--sourcedir", str(work),
                        *forge.argv()])
         forge.set_plan(None)
-        forges.PROVIDER_HOOKS.clear()
+        injection.PROVIDER_HOOKS.clear()
         assert run.code == 1, run.out
         assert invariants.one_line_error(run.code, run.out, run.err) is None, run.err
         assert ("deleted" if app == "app000" else "put back") in run.err, run.err
@@ -105,14 +105,14 @@ def test_api_down_after_push_leaves_nothing_half_done(
 def test_rejected_pushes(kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path) -> None:
     """Two rejections and a raced push are retried; three rejections stop with the hook's message."""
     forge = make_forge(kind, ["app000", "app001"])
-    queue = forges.install_push_hook(forge.bare)
+    queue = injection.install_push_hook(forge.bare)
     work = forges.checkout(forge, tmp_path / "work")
     argv = ["new", "--group", "apps", "--tag", "2.0.0", "--sourcedir", str(work), *forge.argv()]
-    forges.queue_push_faults(queue, ["reject", "race"])
+    injection.queue_push_faults(queue, ["reject", "race"])
     run = cli.run([*argv, "--app", "app000"])
     assert run.code == 0, run.err
     assert json.loads(queue.read_text())["queue"] == []  # both faults were met, and retried past
-    forges.queue_push_faults(queue, ["reject"] * 3)
+    injection.queue_push_faults(queue, ["reject"] * 3)
     run = cli.run([*argv, "--app", "app001"])
     assert run.code == 1
     assert invariants.one_line_error(run.code, run.out, run.err) is None, run.err

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.forge.fixtures import git
-from tests.reliability import forges
+from tests.reliability import forges, injection
 from tests.reliability.cli_runner import CliRunner, Run
 from tests.reliability.conftest import FORGES, TOKEN, ForgeFactory, figure
 
@@ -41,7 +41,7 @@ def _bug(scene: Scene) -> None:
         msg = f"connection pool broke while sending Authorization: token {TOKEN}"
         raise RuntimeError(msg)
 
-    forges.PROVIDER_HOOKS["create_pr"] = explode
+    injection.PROVIDER_HOOKS["create_pr"] = explode
 
 
 def _api_down(scene: Scene) -> None:
