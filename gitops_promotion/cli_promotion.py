@@ -119,8 +119,9 @@ def set_image(
     help="Where to create the example repo [default: a new temporary directory].",
 )
 @click.option("--tag", default="6.5.0", show_default=True, help="Tag to promote.")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @click.option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")
-def demo(directory: Path | None, tag: str, verbose: bool) -> int:
+def demo(directory: Path | None, tag: str, output: str, verbose: bool) -> int:
     """Promote an image through dev, qa and prod on a generated local repo (no network, no forge)."""
     import os
     import tempfile
@@ -135,7 +136,7 @@ def demo(directory: Path | None, tag: str, verbose: bool) -> int:
         config_path=None,
         git_name=None,
         git_email=None,
-        output="text",
+        output=output,
         verbose=verbose,
         provider="local",
     )

@@ -74,8 +74,7 @@ def test_unknown_shell_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_every_command_has_json_output() -> None:
-    """Scripting: each command (and subcommand) takes --output json. `completion` prints a shell script and
-    `demo` narrates a walkthrough for people; neither has a result to script against."""
+    """Scripting: each command (and subcommand) takes --output json; `completion` prints a shell script."""
     import click
 
     from gitops_promotion.cli import cli
@@ -96,4 +95,4 @@ def test_every_command_has_json_output() -> None:
         command = cli.get_command(ctx, name)
         assert command is not None
         walk(command, name)
-    assert sorted(missing) == ["completion", "demo"]
+    assert sorted(missing) == ["completion"]

@@ -207,3 +207,10 @@ def test_demo_refuses_a_used_directory(tmp_path: Path, capsys: pytest.CaptureFix
     assert run(capsys, "demo", "--dir", str(tmp_path))[0] == 0
     code, _out, err = run(capsys, "demo", "--dir", str(tmp_path))
     assert code == 2 and "already holds a demo" in err
+
+
+def test_demo_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--dir", str(tmp_path), "--output", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["result"] == "done" and data["repo"] == str(tmp_path / "gitops")
