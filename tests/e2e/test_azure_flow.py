@@ -16,7 +16,8 @@ import pytest
 
 from gitops_promotion.cli import main
 from tests.conftest import git
-from tests.e2e.scenarios import BRANCH, SCENARIOS, PRView, cluster_suffix, play
+from tests.e2e.layouts import LAYOUTS
+from tests.e2e.scenarios import BRANCH, SCENARIOS, PRView, cases, cluster_suffix, play
 from tests.forge.azure_fake import AzureFake
 from tests.forge.azure_fixtures import AZURE_REMOTE, AZURE_TOKEN
 
@@ -53,7 +54,13 @@ class AzureDriver:
     def pr(self, number: int) -> PRView:
         pr = self.fake.prs[number]
         head = pr.source.removeprefix("refs/heads/")
-        return PRView(number, _PR_STATE[pr.status], pr.auto_complete_set_by is not None, head, pr.merge_commit)
+        base = pr.target.removeprefix("refs/heads/")
+        return PRView(number, _PR_STATE[pr.status], pr.auto_complete_set_by is not None, head, pr.merge_commit, base)
+
+    def open_pr(self, head: str, base: str) -> int:
+        with self.fake.lock:
+            body = {"sourceRefName": f"refs/heads/{head}", "targetRefName": f"refs/heads/{base}", "title": "Docs"}
+            return self.fake.state.create({**body, "description": "by a human"}).id
 
     def open_pr_count(self) -> int:
         return sum(1 for pr in self.fake.prs.values() if pr.status == "active")
@@ -85,9 +92,11 @@ def azure(
     assert not fake.violations, "requests the real Azure DevOps would reject:\n" + "\n".join(fake.violations)
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_scenario(azure: AzureDriver, name: str) -> None:
-    play(azure, SCENARIOS[name])
+@pytest.mark.parametrize(("layout", "name"), cases())
+def test_scenario(azure: AzureDriver, layout: str, name: str) -> None:
+    shape = LAYOUTS[layout]
+    shape.apply(azure.git)  # the required gate status is a policy on every branch here
+    play(azure, SCENARIOS[name], shape)
 
 
 def _first_hop(azure: AzureDriver) -> str:

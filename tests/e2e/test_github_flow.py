@@ -15,6 +15,7 @@ import pytest
 
 from gitops_promotion.cli import main
 from tests.conftest import git
+from tests.e2e.layouts import LAYOUTS
 from tests.e2e.scenarios import (
     BRANCH,
     SCENARIOS,
@@ -24,6 +25,7 @@ from tests.e2e.scenarios import (
     Gate,
     PRView,
     Sync,
+    cases,
     cluster_suffix,
     new,
     play,
@@ -62,7 +64,12 @@ class GitHubDriver:
     def pr(self, number: int) -> PRView:
         pr = self.fake.pr(number)
         state = "merged" if pr.merged else pr.state
-        return PRView(number, state, pr.auto_merge is not None, pr.head, pr.merge_commit_sha)
+        return PRView(number, state, pr.auto_merge is not None, pr.head, pr.merge_commit_sha, pr.base)
+
+    def open_pr(self, head: str, base: str) -> int:
+        with self.fake.state.lock:
+            pr = self.fake.state.create_pull(title="Docs", head=head, base=base, body="by a human", user="octo-human")
+        return pr.number
 
     def open_pr_count(self) -> int:
         return sum(1 for pr in self.fake.prs if pr.state == "open")
@@ -102,9 +109,13 @@ def github(
     yield GitHubDriver(fake, work, remote, capsys)
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_scenario(github: GitHubDriver, name: str) -> None:
-    play(github, SCENARIOS[name])
+@pytest.mark.parametrize(("layout", "name"), cases())
+def test_scenario(github: GitHubDriver, layout: str, name: str) -> None:
+    shape = LAYOUTS[layout]
+    shape.apply(github.git)
+    for branch in shape.branches.values():
+        github.fake.protect(branch, GATE)  # each environment branch requires the gate, like main
+    play(github, SCENARIOS[name], shape)
 
 
 @pytest.mark.parametrize("method", ["squash", "rebase"])
@@ -117,10 +128,10 @@ def test_merge_methods_still_find_the_promotion(github: GitHubDriver, method: st
             new("7.0.0", f"created branch {BRANCH} with pull request 1"),
             Gate(1),
             ExpectPR(1, "merged"),
-            Sync(),
+            Sync("dev"),
             Flux("dev", "success", on="HEAD"),
             promote("to environment qa"),
-            status("successful reconciliation for apps-dev"),
+            status("successful reconciliation for apps-dev", into="qa"),
         ],
     )
     head = github.git("rev-parse", "origin/main")
