@@ -48,7 +48,8 @@ class Merge:
 
 @dataclass(frozen=True)
 class Sync:
-    """The CI checkout of a push to ``env``'s branch: fetch, and reset the work tree to that branch."""
+    """The CI job of a push to ``env``'s branch: a detached checkout of that branch's tip, and the CI variables
+    that name the pushed branch (so `promote` learns the branch from them, as in a real pipeline)."""
 
     env: str
 
@@ -164,6 +165,10 @@ class Driver(Protocol):
         ...
 
     def open_pr_count(self) -> int: ...
+
+    def pushed(self, branch: str) -> None:
+        """From now on the CLI runs as the CI job of a push to ``branch`` (the forge's own variables)."""
+        ...
 
     def flux(self, sha: str, name: str, state: str, cluster: str | None) -> None:
         """Post a Flux-style status for kustomization ``name`` on ``sha`` in the forge's own format."""
@@ -382,7 +387,9 @@ def _run(driver: Driver, steps: list[Step] | tuple[Step, ...], state: _Play) -> 
         elif isinstance(step, Merge):
             driver.merge(step.pr)
         elif isinstance(step, Sync):
-            _checkout(driver, layout.branch(step.env))
+            driver.git("fetch", "--quiet", "origin")
+            driver.git("checkout", "--quiet", "--detach", f"origin/{layout.branch(step.env)}")
+            driver.pushed(layout.branch(step.env))
         elif isinstance(step, Flux):
             sha = driver.git("rev-parse", "HEAD") if step.on == "HEAD" else _merge_commit(driver, step.on, where)
             driver.flux(sha, f"apps-{step.env}", step.state, step.cluster)

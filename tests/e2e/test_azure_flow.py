@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -36,10 +36,14 @@ class AzureDriver:
     work: Path
     remote: Path
     capsys: pytest.CaptureFixture[str]
+    ci: dict[str, str] = field(default_factory=dict)  # the CI variables of the job the CLI runs in
 
     def cli(self, *args: str) -> tuple[int, str]:
         self.capsys.readouterr()
-        code = main([*args, "--sourcedir", str(self.work), "--provider", "azdo", "--api-url", self.fake.base_url])
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in self.ci.items():
+                patch.setenv(key, value)
+            code = main([*args, "--sourcedir", str(self.work), "--provider", "azdo", "--api-url", self.fake.base_url])
         out, err = self.capsys.readouterr()
         return code, out + err
 
@@ -61,6 +65,9 @@ class AzureDriver:
         with self.fake.lock:
             body = {"sourceRefName": f"refs/heads/{head}", "targetRefName": f"refs/heads/{base}", "title": "Docs"}
             return self.fake.state.create({**body, "description": "by a human"}).id
+
+    def pushed(self, branch: str) -> None:
+        self.ci = {"BUILD_SOURCEBRANCH": f"refs/heads/{branch}"}
 
     def open_pr_count(self) -> int:
         return sum(1 for pr in self.fake.prs.values() if pr.status == "active")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -48,10 +48,14 @@ class GitHubDriver:
     work: Path
     remote: Path
     capsys: pytest.CaptureFixture[str]
+    ci: dict[str, str] = field(default_factory=dict)  # the CI variables of the job the CLI runs in
 
     def cli(self, *args: str) -> tuple[int, str]:
         self.capsys.readouterr()
-        code = main([*args, "--sourcedir", str(self.work), "--provider", "github"])
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in self.ci.items():
+                patch.setenv(key, value)
+            code = main([*args, "--sourcedir", str(self.work), "--provider", "github"])
         out, err = self.capsys.readouterr()
         return code, out + err
 
@@ -70,6 +74,9 @@ class GitHubDriver:
         with self.fake.state.lock:
             pr = self.fake.state.create_pull(title="Docs", head=head, base=base, body="by a human", user="octo-human")
         return pr.number
+
+    def pushed(self, branch: str) -> None:
+        self.ci = {"GITHUB_EVENT_NAME": "push", "GITHUB_REF": f"refs/heads/{branch}"}
 
     def open_pr_count(self) -> int:
         return sum(1 for pr in self.fake.prs if pr.state == "open")
