@@ -61,7 +61,7 @@ def open_promotion(
         known_absent = remote_head is None or (
             merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
         )
-        branch_guard.fetch_for_restore(ctx, loc.branch, branch, None if known_absent else remote_head)
+        _fetch_base(ctx, state, loc.branch, branch, None if known_absent else remote_head)
         with repo.restore_head():
             repo.checkout_reset(branch, repo.remote_ref(loc.branch))
             if not target.is_dir():
@@ -132,6 +132,18 @@ def open_promotion(
         data={"commit": sha, "state": state.metadata(), "replaced": replaced.tag if replaced else None},
     )
     return notify.after_open(ctx, state, pr, outcome, result)
+
+
+def _fetch_base(ctx: Context, state: PromotionState, base: str, branch: str, head: str | None) -> None:
+    """Fetch the environment's branch (and the head branch); a missing environment branch names its setting."""
+    try:
+        branch_guard.fetch_for_restore(ctx, base, branch, head)
+    except GitError as exc:
+        if "does not exist on remote" not in exc.message:
+            raise
+        # Name the environment and the setting, not only git's ref: the fix is in the config or the remote.
+        msg = f"environment {state.env} (branch: in {ctx.config_path.name}): {exc.message}"
+        raise GitError(msg, file=str(ctx.config_path)) from None
 
 
 def _write_pr(

@@ -16,6 +16,7 @@ from pathlib import Path
 ENVS = ("dev", "qa", "prod")
 DEFAULT = "main"
 CONFIG = "gitops-promotion.yaml"
+OWN_FILE = "cluster.txt"
 Git = Callable[..., str]
 
 
@@ -35,9 +36,13 @@ class Layout:
         """The branch ``env`` lives on: the one CI syncs and Flux reads after a merge into ``env``."""
         return self.branches.get(env, DEFAULT)
 
+    def directory(self, env: str) -> str:
+        """The directory of ``env``'s manifests, relative to the root of its branch."""
+        return "apps" if env in self.branches else f"apps/{env}"
+
     def manifest(self, env: str) -> str:
         """podinfo.yaml of ``env``, relative to the root of its branch."""
-        return "apps/podinfo.yaml" if env in self.branches else f"apps/{env}/podinfo.yaml"
+        return f"{self.directory(env)}/podinfo.yaml"
 
     def head(self, env: str, *, per_env: bool) -> str:
         """The head branch of a promotion of apps/podinfo into ``env``."""
@@ -49,18 +54,27 @@ class Layout:
         return (DEFAULT, *dict.fromkeys(self.branches.values()))
 
     def apply(self, git: Git) -> None:
-        """Reshape the checkout's main (and its origin) into this layout; leaves main checked out."""
-        if not self.branches:
-            return
+        """Reshape the checkout's main (and its origin) into this layout; leaves main checked out.
+
+        Each environment gets a file of its own, cluster.txt naming it, that promotions must leave alone (the
+        tool re-applies marker edits; it never merges one environment's branch into another)."""
         git("checkout", "--quiet", DEFAULT)
+        root = Path(git("rev-parse", "--show-toplevel"))
+        for env in ENVS:
+            (root / "apps" / env / OWN_FILE).write_text(f"{env}\n", encoding="utf-8")
+            git("add", f"apps/{env}/{OWN_FILE}")
+        git("commit", "--quiet", "-m", "a file of its own in each environment")
+        if not self.branches:
+            git("push", "--quiet", "origin", DEFAULT)
+            return
         config = self._config(git("show", f"HEAD:{CONFIG}") + "\n")
         start = git("rev-parse", "HEAD")
         for env, branch in self.branches.items():
             # The environment's own branch: its directory at apps/, the other environments' directories gone.
             git("checkout", "--quiet", "-B", branch, start)
             git("rm", "--quiet", "-r", *(f"apps/{other}" for other in ENVS if other != env))
-            for name in ("podinfo.yaml", "kustomization.yaml"):
-                git("mv", f"apps/{env}/{name}", f"apps/{name}")
+            for name in git("ls-tree", "--name-only", "HEAD", f"apps/{env}/").split():
+                git("mv", name, f"apps/{name.rsplit('/', 1)[-1]}")
             self._commit_config(git, config, f"{env} lives on branch {branch}")
         git("checkout", "--quiet", DEFAULT)
         git("rm", "--quiet", "-r", *(f"apps/{env}" for env in self.branches))

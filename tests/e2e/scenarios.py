@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tests.e2e.layouts import CONFIG, DEFAULT, LAYOUTS, Layout, set_env_branch
+from tests.e2e.layouts import CONFIG, DEFAULT, ENVS, LAYOUTS, OWN_FILE, Layout, set_env_branch
 
 BRANCH = "promote/apps-podinfo"  # the head branch of the directory layout with prflow per-app
 
@@ -121,6 +121,11 @@ class ExpectDeployed:
 
 
 @dataclass(frozen=True)
+class ExpectOwnFiles:
+    """Every environment still has its own cluster.txt, and an environment branch holds no other's directory."""
+
+
+@dataclass(frozen=True)
 class Naming:
     """Steps that depend on how head branches are named: one per app, or one per environment (prflow per-env,
     or any environment on a branch of its own)."""
@@ -131,7 +136,7 @@ class Naming:
 
 Step = (
     Cli | Gate | Merge | Sync | Flux | PushTo | HumanPR | EditConfig | MoveEnv
-    | ExpectPR | ExpectOpenPRs | ExpectDeployed | Naming
+    | ExpectPR | ExpectOpenPRs | ExpectDeployed | ExpectOwnFiles | Naming
 )
 
 
@@ -222,6 +227,7 @@ SCENARIOS: dict[str, list[Step]] = {
         ExpectDeployed("dev", "7.0.0"),
         ExpectDeployed("qa", "7.0.0"),
         ExpectDeployed("prod", "7.0.0"),
+        ExpectOwnFiles(),
         ExpectOpenPRs(0),
     ],
     "status-late-then-failing-then-green": [
@@ -325,7 +331,10 @@ SCENARIOS: dict[str, list[Step]] = {
         new("9.1"),
         Gate(1),
         Sync("dev"),
-        promote("branch 'nowhere' does not exist on remote 'origin'", code=1),
+        promote(
+            "environment qa (branch: in gitops-promotion.yaml): branch 'nowhere' does not exist on remote 'origin'",
+            code=1,
+        ),
         ExpectOpenPRs(0),
     ],
 }
@@ -463,3 +472,12 @@ def _check(driver: Driver, step: Step, state: _Play, where: str) -> None:
         branch, path = layout.branch(step.env), layout.manifest(step.env)
         text = driver.git("show", f"origin/{branch}:{path}")
         assert f"podinfo:{step.tag} " in text, f"{where}: {branch}:{path} runs\n{text}"
+    elif isinstance(step, ExpectOwnFiles):
+        driver.git("fetch", "--quiet", "origin")
+        for env in ENVS:
+            branch, own = layout.branch(env), f"{layout.directory(env)}/{OWN_FILE}"
+            assert driver.git("show", f"origin/{branch}:{own}") == env, f"{where}: {branch}:{own} changed"
+            if env in layout.branches:
+                tree = driver.git("ls-tree", "-r", "--name-only", f"origin/{branch}").split()
+                strays = [p for p in tree if p.startswith(tuple(f"apps/{o}/" for o in ENVS))]
+                assert not strays, f"{where}: {branch} holds {strays}"
