@@ -15,7 +15,7 @@ import pytest
 
 from gitops_promotion.cli import main
 from tests.conftest import git
-from tests.e2e.layouts import LAYOUTS
+from tests.e2e.layouts import LAYOUTS, Layout
 from tests.e2e.scenarios import (
     BRANCH,
     SCENARIOS,
@@ -116,23 +116,30 @@ def github(
     yield GitHubDriver(fake, work, remote, capsys)
 
 
+def _shape(github: GitHubDriver, name: str) -> Layout:
+    """Reshape the repository into layout ``name``; each environment branch requires the gate, like main."""
+    layout = LAYOUTS[name]
+    layout.apply(github.git)
+    for branch in layout.branches.values():
+        github.fake.protect(branch, GATE)
+    return layout
+
+
 @pytest.mark.parametrize(("layout", "name"), cases())
 def test_scenario(github: GitHubDriver, layout: str, name: str) -> None:
-    shape = LAYOUTS[layout]
-    shape.apply(github.git)
-    for branch in shape.branches.values():
-        github.fake.protect(branch, GATE)  # each environment branch requires the gate, like main
-    play(github, SCENARIOS[name], shape)
+    play(github, SCENARIOS[name], _shape(github, layout))
 
 
+@pytest.mark.parametrize("layout", ["directory", "branches"])
 @pytest.mark.parametrize("method", ["squash", "rebase"])
-def test_merge_methods_still_find_the_promotion(github: GitHubDriver, method: str) -> None:
-    """promote finds the PR behind a squash or rebase commit (merge_commit_sha is the new commit on main)."""
+def test_merge_methods_still_find_the_promotion(github: GitHubDriver, method: str, layout: str) -> None:
+    """promote finds the PR behind a squash or rebase commit (merge_commit_sha is the new commit on the base)."""
+    shape = _shape(github, layout)
     play(
         github,
         [
             EditConfig("prflow: per-app", f"prflow: per-app\nmerge_method: {method}"),
-            new("7.0.0", f"created branch {BRANCH} with pull request 1"),
+            new("7.0.0", "created branch {head:dev} with pull request 1"),
             Gate(1),
             ExpectPR(1, "merged"),
             Sync("dev"),
@@ -140,8 +147,9 @@ def test_merge_methods_still_find_the_promotion(github: GitHubDriver, method: st
             promote("to environment qa"),
             status("successful reconciliation for apps-dev", into="qa"),
         ],
+        shape,
     )
-    head = github.git("rev-parse", "origin/main")
+    head = github.git("rev-parse", f"origin/{shape.branch('dev')}")
     assert github.pr(1).merge_commit == head
     assert len(github.git("show", "-s", "--format=%P", head).split()) == 1  # no merge commit
     assert github.fake.pr(1).auto_merge is None and github.fake.pr(2).auto_merge == {
