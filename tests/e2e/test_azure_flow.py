@@ -17,7 +17,7 @@ import pytest
 from gitops_promotion.cli import main
 from tests.conftest import git
 from tests.e2e.layouts import LAYOUTS
-from tests.e2e.scenarios import BRANCH, SCENARIOS, PRView, cases, cluster_suffix, play
+from tests.e2e.scenarios import BRANCH, SCENARIOS, PRView, Sync, cases, cluster_suffix, play
 from tests.forge.azure_fake import AzureFake
 from tests.forge.azure_fixtures import AZURE_REMOTE, AZURE_TOKEN
 
@@ -201,9 +201,13 @@ def test_bad_token_fails_in_one_line_without_the_token(azure: AzureDriver, monke
     assert "not-the-right-pat-1234567890" not in out
 
 
-def test_requests_of_a_full_promotion(azure: AzureDriver) -> None:
-    """The exact API calls per command: targeted look-ups only, never a listing of all pull requests."""
+@pytest.mark.parametrize("layout", ["directory", "branches"])
+def test_requests_of_a_full_promotion(azure: AzureDriver, layout: str) -> None:
+    """The exact API calls per command: targeted look-ups only, never a listing of all pull requests;
+    environments on branches cost no extra call."""
     calls: dict[str, list[str]] = {}
+    shape = LAYOUTS[layout]
+    shape.apply(azure.git)
 
     def run(label: str, *args: str) -> None:
         azure.fake.requests.clear()
@@ -214,11 +218,10 @@ def test_requests_of_a_full_promotion(azure: AzureDriver) -> None:
     run("new", "new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
     azure.gate(1)
     merge_dev = azure.pr(1).merge_commit
-    azure.git("fetch", "--quiet", "origin")
-    azure.git("checkout", "--quiet", "-B", "main", "origin/main")
+    play(azure, [Sync("dev")], shape)
     azure.flux(str(merge_dev), "apps-dev", "success", "east")
     run("promote", "promote")
-    run("status", "status", "--branch", BRANCH)
+    run("status", "status", "--branch", shape.head("qa", per_env=False))
     repo = "/proj/_apis/git/repositories/repo"
     assert calls == {
         # The SDK reads resource locations and areas once; they are cached on disk for later runs.

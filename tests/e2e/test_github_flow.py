@@ -159,9 +159,11 @@ def test_merge_methods_still_find_the_promotion(github: GitHubDriver, method: st
 
 
 # -- what each command costs -------------------------------------------------------------------------------
-def test_requests_of_a_full_promotion(github: GitHubDriver) -> None:
-    """The exact API calls: targeted look-ups only, never a listing of all pull requests."""
-    fake, calls = github.fake, {}
+@pytest.mark.parametrize("layout", ["directory", "branches"])
+def test_requests_of_a_full_promotion(github: GitHubDriver, layout: str) -> None:
+    """The exact API calls: targeted look-ups only, never a listing of all pull requests; environments on
+    branches cost no extra call."""
+    fake, calls, shape = github.fake, {}, _shape(github, layout)
 
     def run(label: str, *args: str) -> None:
         fake.clear_requests()
@@ -171,15 +173,15 @@ def test_requests_of_a_full_promotion(github: GitHubDriver) -> None:
 
     run("new", "new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
     github.gate(1)
-    github.git("fetch", "--quiet", "origin")
-    github.git("checkout", "--quiet", "-B", "main", "origin/main")
+    play(github, [Sync("dev")], shape)
     merge_dev = github.pr(1).merge_commit
     assert merge_dev
     github.flux(merge_dev, "apps-dev", "success", "c1")
     run("promote-qa", "promote")
-    run("status-qa", "status", "--branch", BRANCH)
+    head_qa = shape.head("qa", per_env=False)
+    run("status-qa", "status", "--branch", head_qa)
     enable = "POST /graphql {enablePullRequestAutoMerge}"
-    lookup = f"GET {REPO}/pulls?base=main&head=acme%3A{BRANCH.replace('/', '%2F')}&state=open"
+    lookup = f"GET {REPO}/pulls?base={shape.branch('qa')}&head=acme%3A{head_qa.replace('/', '%2F')}&state=open"
     assert calls == {
         "new": [f"POST {REPO}/pulls", enable],
         "promote-qa": [f"GET {REPO}/commits/{merge_dev}/pulls", f"POST {REPO}/pulls", enable],
