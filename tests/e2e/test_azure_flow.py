@@ -17,7 +17,8 @@ import pytest
 from gitops_promotion.cli import main
 from tests.conftest import git
 from tests.e2e.layouts import LAYOUTS
-from tests.e2e.scenarios import BRANCH, SCENARIOS, PRView, Sync, cases, cluster_suffix, play
+from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
+from tests.e2e.steps import PRView, Sync, cluster_suffix
 from tests.forge.azure_fake import AzureFake
 from tests.forge.azure_fixtures import AZURE_REMOTE, AZURE_TOKEN
 

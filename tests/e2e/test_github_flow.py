@@ -16,22 +16,8 @@ import pytest
 from gitops_promotion.cli import main
 from tests.conftest import git
 from tests.e2e.layouts import LAYOUTS, Layout
-from tests.e2e.scenarios import (
-    BRANCH,
-    SCENARIOS,
-    EditConfig,
-    ExpectPR,
-    Flux,
-    Gate,
-    PRView,
-    Sync,
-    cases,
-    cluster_suffix,
-    new,
-    play,
-    promote,
-    status,
-)
+from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
+from tests.e2e.steps import EditConfig, ExpectPR, Flux, Gate, PRView, Sync, cluster_suffix, new, promote, status
 from tests.forge.fixtures import FakeFactory
 from tests.forge.github_fake import AppIdentity, FakeGitHub
 
