@@ -178,7 +178,10 @@ SCENARIOS: dict[str, list[Step]] = {
 }
 
 # Scenarios whose meaning belongs to some layouts only; every other scenario runs in every layout.
-ONLY_IN: dict[str, tuple[str, ...]] = {}
+ONLY_IN: dict[str, tuple[str, ...]] = {
+    # prflow: per-env changes how head branches are named only where they are not per environment already.
+    "per-env-branches": ("directory",),
+}
 
 
 def cases() -> list[tuple[str, str]]:
