@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from gitops_promotion.gitrepo import GitRepo
 
@@ -19,27 +18,15 @@ class Deployed:
 
 def deployed_at(repo: GitRepo, rev: str, path: str, group: str, app: str) -> Deployed | None:
     """The image ``group:app`` markers under ``path`` say at ``rev``; None when there is no such marker."""
-    from gitops_promotion.manifests import markers_in_bytes, parse_image_ref  # noqa: PLC0415
+    from gitops_promotion.timeline import combine, file_images, is_candidate  # noqa: PLC0415
 
-    tag: str | None = None
-    digest: str | None = None
-    files: list[str] = []
+    per_file = []
     for name in repo.grep_files(rev, MARKER_TOKEN, [path]):
-        data = repo.show(rev, name)
-        if data is None:
-            continue
-        for marker in markers_in_bytes(data, Path(name)):
-            if (marker.namespace, marker.name) != (group, app):
-                continue
-            files.append(name)
-            if marker.field == "tag":
-                tag = tag or marker.value
-            elif marker.field == "digest":
-                digest = digest or marker.value
-            elif marker.field == "full":
-                ref = parse_image_ref(marker.value)
-                tag = tag or ref.tag
-                digest = digest or ref.digest
-    if not files:
+        data = repo.show(rev, name) if is_candidate(name) else None
+        image = file_images(data, name).get((group, app)) if data is not None else None
+        if image is not None:
+            per_file.append((name, image))
+    if not per_file:
         return None
-    return Deployed(tag=tag, digest=digest, files=tuple(sorted(set(files))))
+    image = combine(per_file)
+    return Deployed(tag=image.tag, digest=image.digest, files=tuple(sorted(name for name, _ in per_file)))
