@@ -18,6 +18,12 @@ from gitops_promotion.errors import GitError, UsageError
 DEFAULT_NAME = "gitops-promotion"
 DEFAULT_EMAIL = "gitops-promotion@users.noreply.github.com"
 _SECRET_HEADER = re.compile(r"(?i)(authorization:\s*\w+\s+)\S+")
+# How forges name the PR in the subject of the commit that merged it (GitHub merge/squash, Azure DevOps).
+_PR_SUBJECTS = (
+    re.compile(r"^Merge pull request #(\d+)\b"),
+    re.compile(r"^Merged PR (\d+):"),
+    re.compile(r"\(#(\d+)\)\s*$"),
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,15 @@ class LogEntry:
     author_email: str
     timestamp: int  # committer time, seconds since the epoch
     subject: str
+
+    @property
+    def pr_number(self) -> int | None:
+        """The PR a merge or squash commit names in its subject (GitHub and Azure DevOps defaults)."""
+        for pattern in _PR_SUBJECTS:
+            match = pattern.search(self.subject)
+            if match:
+                return int(match.group(1))
+        return None
 
 
 def redact(text: str, secrets: Sequence[str] = ()) -> str:

@@ -7,47 +7,24 @@ history is what the environment's branch saw: a merge commit is the moment a PR'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.gitrepo import GitRepo
+from gitops_promotion.gitrepo import LogEntry as Commit
 
 MARKER_TOKEN = b'"$imagepolicy"'
 AppKey = tuple[str, str]  # (group, app): a marker's namespace and name
 _NULL_BLOB = "0" * 40
 # GitHub merge commits, Azure DevOps merge/squash commits, GitHub squash merges ("title (#12)").
-_PR_SUBJECTS = (
-    re.compile(r"^Merge pull request #(\d+)\b"),
-    re.compile(r"^Merged PR (\d+):"),
-    re.compile(r"\(#(\d+)\)\s*$"),
-)
 
 
 @dataclass(frozen=True)
 class Image:
     tag: str | None
     digest: str | None
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    parents: tuple[str, ...]
-    author: str
-    timestamp: int
-    subject: str
-
-    @property
-    def pr_number(self) -> int | None:
-        """The PR a merge or squash commit names in its subject (GitHub and Azure DevOps defaults)."""
-        for pattern in _PR_SUBJECTS:
-            match = pattern.search(self.subject)
-            if match:
-                return int(match.group(1))
-        return None
 
 
 @dataclass(frozen=True)
@@ -114,20 +91,20 @@ def under(path: str, directory: str) -> bool:
 
 
 @dataclass(frozen=True)
-class LogEntry:
+class CommitFiles:
     commit: Commit
     files: tuple[tuple[str, str | None], ...]  # (path, blob id or None when deleted)
 
 
-def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[LogEntry]:
+def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[CommitFiles]:
     """First-parent commits of ``rev`` touching ``pathspecs``, oldest first, with the candidate blobs."""
     specs = sorted({p or "." for p in pathspecs}) or ["."]
     out = repo.git("log", "--first-parent", "--reverse", "--raw", "--no-abbrev", "--no-renames", "-z",
-                   "--format=%x1e%H%x1f%P%x1f%an%x1f%ct%x1f%s", rev, "--", *specs)
+                   "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ct%x1f%s", rev, "--", *specs)
     entries = []
     for record in out.split("\x1e")[1:]:
         header, _, raw = record.partition("\0")
-        sha, parents, author, ts, subject = header.split("\x1f", 4)
+        sha, parents, author, email, ts, subject = header.split("\x1f", 5)
         fields = raw.lstrip("\n").split("\0")
         files = []
         for meta, path in zip(fields[::2], fields[1::2], strict=False):
@@ -136,8 +113,8 @@ def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[LogEntry
                 continue
             blob = parts[3]
             files.append((path, None if blob == _NULL_BLOB or parts[4].startswith("D") else blob))
-        commit = Commit(sha, tuple(parents.split()), author, int(ts), subject)
-        entries.append(LogEntry(commit, tuple(files)))
+        commit = Commit(sha, tuple(parents.split()), author, email, int(ts), subject)
+        entries.append(CommitFiles(commit, tuple(files)))
     return entries
 
 
@@ -168,7 +145,7 @@ class BlobCache:
 
 
 def replay(
-    env: str, entries: list[LogEntry], blobs: BlobCache, belongs: Callable[[str, str], bool]
+    env: str, entries: list[CommitFiles], blobs: BlobCache, belongs: Callable[[str, str], bool]
 ) -> list[Change]:
     """Every change of any app's image in ``env``, oldest first. ``belongs(path, group)``: file is env's."""
     files: dict[str, FileImages] = {}
