@@ -204,6 +204,7 @@ class Forge:
     """A fake forge with its bare repository; subclasses adapt one fake."""
 
     name = ""
+    fake: Any  # FaultyGitHub or FaultyAzure
 
     def __init__(self, bare: Path, token: str) -> None:
         self.bare = bare
@@ -221,17 +222,18 @@ class Forge:
     def merge(self, number: int) -> str:
         raise NotImplementedError
 
+    # Both fakes keep a request log, schema violations, a fault plan and a read-only switch under these names.
     def request_count(self) -> int:
-        raise NotImplementedError
+        return len(self.fake.requests)
 
     def violations(self) -> list[str]:
-        raise NotImplementedError
+        return list(self.fake.violations)
 
     def set_plan(self, plan: FaultPlan | None) -> None:
-        raise NotImplementedError
+        self.fake.plan = plan
 
     def set_read_only(self, read_only: bool) -> None:
-        raise NotImplementedError
+        self.fake.read_only = read_only
 
     def stop(self) -> None:
         raise NotImplementedError
@@ -271,18 +273,6 @@ class GitHubForge(Forge):
             return pr.merge_commit_sha
         return self.fake.merge(number)
 
-    def request_count(self) -> int:
-        return len(self.fake.requests)
-
-    def violations(self) -> list[str]:
-        return list(self.fake.violations)
-
-    def set_plan(self, plan: FaultPlan | None) -> None:
-        self.fake.plan = plan
-
-    def set_read_only(self, read_only: bool) -> None:
-        self.fake.read_only = read_only
-
     def stop(self) -> None:
         self.fake.stop()
 
@@ -312,18 +302,6 @@ class AzureForge(Forge):
 
     def merge(self, number: int) -> str:
         return self.fake.complete(number)
-
-    def request_count(self) -> int:
-        return len(self.fake.requests)
-
-    def violations(self) -> list[str]:
-        return list(self.fake.violations)
-
-    def set_plan(self, plan: FaultPlan | None) -> None:
-        self.fake.plan = plan
-
-    def set_read_only(self, read_only: bool) -> None:
-        self.fake.read_only = read_only
 
     def stop(self) -> None:
         self.fake.__exit__(None, None, None)
