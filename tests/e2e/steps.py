@@ -12,7 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import pytest
+
+from gitops_promotion.cli import main
 from tests.e2e.layouts import DEFAULT
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], ci: dict[str, str], argv: list[str]) -> tuple[int, str]:
+    """Run the real CLI with the CI job's variables set; return its exit code and stdout + stderr."""
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in ci.items():
+            patch.setenv(key, value)
+        code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out + err
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from gitops_promotion.cli import main
 from tests.conftest import git
 from tests.e2e.layouts import LAYOUTS
 from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
-from tests.e2e.steps import PRView, Sync, cluster_suffix
+from tests.e2e.steps import PRView, Sync, cluster_suffix, run_cli
 from tests.forge.azure_fake import AzureFake
 from tests.forge.azure_fixtures import AZURE_REMOTE, AZURE_TOKEN
 
@@ -40,13 +40,8 @@ class AzureDriver:
     ci: dict[str, str] = field(default_factory=dict)  # the CI variables of the job the CLI runs in
 
     def cli(self, *args: str) -> tuple[int, str]:
-        self.capsys.readouterr()
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in self.ci.items():
-                patch.setenv(key, value)
-            code = main([*args, "--sourcedir", str(self.work), "--provider", "azdo", "--api-url", self.fake.base_url])
-        out, err = self.capsys.readouterr()
-        return code, out + err
+        argv = [*args, "--sourcedir", str(self.work), "--provider", "azdo", "--api-url", self.fake.base_url]
+        return run_cli(self.capsys, self.ci, argv)
 
     def gate(self, pr: int) -> None:
         """The PR's build validation passes (its `status` run posted the gate status); auto-complete may act."""

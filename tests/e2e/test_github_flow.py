@@ -13,11 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from gitops_promotion.cli import main
 from tests.conftest import git
 from tests.e2e.layouts import LAYOUTS, Layout
 from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
-from tests.e2e.steps import EditConfig, ExpectPR, Flux, Gate, PRView, Sync, cluster_suffix, new, promote, status
+from tests.e2e.steps import (
+    EditConfig,
+    ExpectPR,
+    Flux,
+    Gate,
+    PRView,
+    Sync,
+    cluster_suffix,
+    new,
+    promote,
+    run_cli,
+    status,
+)
 from tests.forge.fixtures import FakeFactory
 from tests.forge.github_fake import AppIdentity, FakeGitHub
 
@@ -37,13 +48,7 @@ class GitHubDriver:
     ci: dict[str, str] = field(default_factory=dict)  # the CI variables of the job the CLI runs in
 
     def cli(self, *args: str) -> tuple[int, str]:
-        self.capsys.readouterr()
-        with pytest.MonkeyPatch.context() as patch:
-            for key, value in self.ci.items():
-                patch.setenv(key, value)
-            code = main([*args, "--sourcedir", str(self.work), "--provider", "github"])
-        out, err = self.capsys.readouterr()
-        return code, out + err
+        return run_cli(self.capsys, self.ci, [*args, "--sourcedir", str(self.work), "--provider", "github"])
 
     def gate(self, pr: int) -> None:
         self.fake.post_status(self.fake.head_sha(pr), GATE, "success")
