@@ -23,7 +23,7 @@ tools: dev
 
 lint: dev
 	$(BIN)/ruff check gitops_promotion tests benchmarks
-	$(BIN)/ruff format --check gitops_promotion || true
+	$(BIN)/ruff format --check gitops_promotion tests benchmarks
 	$(BIN)/mypy
 
 test: tools

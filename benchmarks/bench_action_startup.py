@@ -54,9 +54,7 @@ def median_ms(command: list[str], runs: int) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--cache-dir", type=Path, help="pip cache to use [default: a new one, warmed first]")
     options = parser.parse_args()
@@ -75,18 +73,26 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     state = "given" if options.cache_dir else "empty"
-    print(f"cache miss, pip cache {state} (the action's miss path): venv {cold_venv:.2f} s"
-          f" + pip install {cold_pip:.2f} s = {cold_venv + cold_pip:.2f} s")
-    print(f"cache miss, warm pip cache: venv {warm_venv:.2f} s + pip install {warm_pip:.2f} s"
-          f" = {warm_venv + warm_pip:.2f} s")
-    print(f"cache hit: extract the venv ({archive_bytes / 2**20:.0f} MiB gzip) {restore_s:.2f} s"
-          f" + --version check {check_s:.2f} s (download time not included)")
+    print(
+        f"cache miss, pip cache {state} (the action's miss path): venv {cold_venv:.2f} s"
+        f" + pip install {cold_pip:.2f} s = {cold_venv + cold_pip:.2f} s"
+    )
+    print(
+        f"cache miss, warm pip cache: venv {warm_venv:.2f} s + pip install {warm_pip:.2f} s"
+        f" = {warm_venv + warm_pip:.2f} s"
+    )
+    print(
+        f"cache hit: extract the venv ({archive_bytes / 2**20:.0f} MiB gzip) {restore_s:.2f} s"
+        f" + --version check {check_s:.2f} s (download time not included)"
+    )
     print(f"python -c pass                         {bare:7.1f} ms (median of {options.runs})")
     print(f"gitops-promotion --version             {version:7.1f} ms  ({version / bare:.2f}x bare python)")
     print(f"gitops-promotion --help                {help_ms:7.1f} ms  ({help_ms / bare:.2f}x)")
     print(f"gitops-promotion doctor --help         {doctor_help:7.1f} ms  ({doctor_help / bare:.2f}x)")
-    print(f"action overhead before the command: ~{restore_s + check_s:.1f} s on a cache hit (+ download),"
-          f" ~{cold_venv + cold_pip:.0f} s on a miss")
+    print(
+        f"action overhead before the command: ~{restore_s + check_s:.1f} s on a cache hit (+ download),"
+        f" ~{cold_venv + cold_pip:.0f} s on a miss"
+    )
     return 0
 
 

@@ -35,17 +35,24 @@ def main() -> int:
             injection.SLEEPS.clear()
             try:
                 for i, app in enumerate(apps):
-                    plan = forges.FaultPlan(random.Random(7000 + i), error_5xx=args.error_rate, lost_reply=0.03,
-                                            rate_limit=0.03, reset=0.03, slow=0.05)
+                    plan = forges.FaultPlan(
+                        random.Random(7000 + i),
+                        error_5xx=args.error_rate,
+                        lost_reply=0.03,
+                        rate_limit=0.03,
+                        reset=0.03,
+                        slow=0.05,
+                    )
                     work = forges.checkout(forge, tmp / f"{kind}-{app}")
-                    FlowRun(cli, forge, work, app, f"2.{i}.0", apps, queue, random.Random(i), tally,
-                            plan=plan).run()
+                    FlowRun(cli, forge, work, app, f"2.{i}.0", apps, queue, random.Random(i), tally, plan=plan).run()
                     for name, count in plan.counts.items():
                         injected[name] = injected.get(name, 0) + count
             finally:
                 forge.stop()
-            print(f"{tally.line(kind)} injected={injected} retry_waits={len(injection.SLEEPS)} "
-                  f"waited={sum(injection.SLEEPS):.0f}s (recorded, not slept)")
+            print(
+                f"{tally.line(kind)} injected={injected} retry_waits={len(injection.SLEEPS)} "
+                f"waited={sum(injection.SLEEPS):.0f}s (recorded, not slept)"
+            )
             for note in tally.notes:
                 print("   ", note)
             corrupted += tally.corrupted

@@ -31,8 +31,13 @@ if TYPE_CHECKING:  # imported lazily below: the child process that runs the CLI 
     from tests.reliability import forges
 
 ENV_ORDER = ("dev", "qa", "staging", "prod", "perf", "dr")
-GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.test", "GIT_COMMITTER_NAME": "bench",
-           "GIT_COMMITTER_EMAIL": "bench@example.test", "GIT_CONFIG_NOSYSTEM": "1"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.test",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.test",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def child(argv: list[str], trace: bool, report_fd: int) -> int:
@@ -52,16 +57,29 @@ def child(argv: list[str], trace: bool, report_fd: int) -> int:
     return 0
 
 
-def measure(argv: list[str], *, cwd: Path, env: dict[str, str], forge: forges.Forge | None,
-            trace: bool = False) -> dict[str, object]:
+def measure(
+    argv: list[str], *, cwd: Path, env: dict[str, str], forge: forges.Forge | None, trace: bool = False
+) -> dict[str, object]:
     """Run one CLI command in a fresh process; its wall time, API requests, exit code and memory."""
     read, write = os.pipe()
     before = forge.request_count() if forge else 0
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", json.dumps(argv), "--report-fd", str(write),
-         *(["--trace"] if trace else [])],
-        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=(write,),
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            json.dumps(argv),
+            "--report-fd",
+            str(write),
+            *(["--trace"] if trace else []),
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        pass_fds=(write,),
     )
     os.close(write)
     out, err = proc.communicate()
@@ -71,8 +89,9 @@ def measure(argv: list[str], *, cwd: Path, env: dict[str, str], forge: forges.Fo
     if stats.get("code") != 0:
         raise SystemExit(f"{' '.join(argv[:3])} failed: {err.strip() or out.strip()}")
     lines = _request_lines(forge)[before:] if forge else []
-    stats.update(seconds=seconds, requests=len(lines), writes=sum(not line.startswith("GET") for line in lines),
-                 out=out)
+    stats.update(
+        seconds=seconds, requests=len(lines), writes=sum(not line.startswith("GET") for line in lines), out=out
+    )
     return stats
 
 
@@ -118,31 +137,41 @@ def run_forge(kind: str, bare: Path, tmp: Path, summary: dict[str, object], sche
         group, app = groups[len(groups) // 2], apps[len(apps) // 2]  # type: ignore[index,arg-type]
         common = ["--sourcedir", str(work), *forge.argv()]
         rows = []
-        scan = measure(["new", "--group", group, "--app", app, "--tag", "9.9.9", "--dry-run", *common],
-                       cwd=work, env=env, forge=forge, trace=True)
+        scan = measure(
+            ["new", "--group", group, "--app", app, "--tag", "9.9.9", "--dry-run", *common],
+            cwd=work,
+            env=env,
+            forge=forge,
+            trace=True,
+        )
         rows.append(("new --dry-run (scan, traced)", scan))
-        new = measure(["new", "--group", group, "--app", app, "--tag", "9.9.9", *common], cwd=work, env=env,
-                      forge=forge)
+        new = measure(
+            ["new", "--group", group, "--app", app, "--tag", "9.9.9", *common], cwd=work, env=env, forge=forge
+        )
         rows.append(("new", new))
         number = next(pr.number for pr in forge.prs() if pr.state == "open")
         merge = forge.merge(number)
         subprocess.run(["git", "fetch", "-q", "origin"], cwd=work, check=True)
-        promote = measure(["promote", "--sha", merge, "--branch", "main", *common], cwd=work, env=env,
-                          forge=forge)
+        promote = measure(["promote", "--sha", merge, "--branch", "main", *common], cwd=work, env=env, forge=forge)
         rows.append(("promote", promote))
         show_argv = ["show", "--sourcedir", str(work), *forge.argv()]
         rows.append(("show", measure(show_argv, cwd=work, env=env, forge=forge)))
-        rows.append(("show --offline (traced)", measure([*show_argv, "--offline"], cwd=work, env=env, forge=None,
-                                               trace=True)))
+        rows.append(
+            ("show --offline (traced)", measure([*show_argv, "--offline"], cwd=work, env=env, forge=None, trace=True))
+        )
         writes = int(new["writes"]) + int(promote["writes"])  # type: ignore[call-overload]
-        print(f"== {kind}: {group}/{app} in a repo of {summary['files']} files, "
-              f"{len(groups) * len(apps)} apps x {len(summary['env_order'])} envs")  # type: ignore[arg-type]
+        print(
+            f"== {kind}: {group}/{app} in a repo of {summary['files']} files, "
+            f"{len(groups) * len(apps)} apps x {len(summary['env_order'])} envs"
+        )  # type: ignore[arg-type]
         print(f"{'command':<30} {'wall s':>7} {'API req':>8} {'peak RSS MiB':>13} {'py peak MiB':>12}")
         for name, stats in rows:
             traced = stats.get("traced_peak")
-            print(f"{name:<30} {stats['seconds']:>7.2f} {stats['requests']:>8} "
-                  f"{int(stats['maxrss_kb']) / 1024:>13.0f} "  # type: ignore[call-overload]
-                  f"{(int(traced) / 2**20 if traced else 0):>12.1f}")  # type: ignore[call-overload]
+            print(
+                f"{name:<30} {stats['seconds']:>7.2f} {stats['requests']:>8} "
+                f"{int(stats['maxrss_kb']) / 1024:>13.0f} "  # type: ignore[call-overload]
+                f"{(int(traced) / 2**20 if traced else 0):>12.1f}"
+            )  # type: ignore[call-overload]
         print("(traced rows run under tracemalloc, which slows them; 'py peak' is their Python heap high-water mark)")
         if kind == "github":
             print(f"(new + promote sent {writes} writes: GitHub's 1 s write spacing would add about {writes} s)")
@@ -178,8 +207,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         bare, summary = build_repo(tmp, args)
-        print(f"generated {summary['files']} files ({summary['marker_files']} with markers, "
-              f"{int(summary['bytes']) / 2**20:.0f} MiB) in {summary['build_s']:.1f}s")  # type: ignore[call-overload]
+        print(
+            f"generated {summary['files']} files ({summary['marker_files']} with markers, "
+            f"{int(summary['bytes']) / 2**20:.0f} MiB) in {summary['build_s']:.1f}s"
+        )  # type: ignore[call-overload]
         for kind in args.forge.split(","):
             run_forge(kind, bare, tmp, summary, schemas)
     return 0

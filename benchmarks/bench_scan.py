@@ -80,13 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         root = (args.root or Path(tmp) / "repo").resolve()
         summary = generate(root, files=args.files, marker_ratio=args.marker_ratio)
         git_commit(root)
-        print(f"repo: {summary['files']} files, {summary['marker_files']} with markers, "
-              f"{summary['bytes'] / 1e6:.1f} MB under {root}")
+        print(
+            f"repo: {summary['files']} files, {summary['marker_files']} with markers, "
+            f"{summary['bytes'] / 1e6:.1f} MB under {root}"
+        )
         grep = ["git", "-C", str(root), "grep", "-l", '"$imagepolicy"']
         grep_s, grep_out = _best(lambda _i: grep, args.runs)
         grep_cpu = _CPU[0]
-        print(f"git grep -l                 {grep_s * 1000:7.1f} ms  cpu {grep_cpu * 1000:6.1f} ms  "
-              f"({len(grep_out.splitlines())} files)")
+        print(
+            f"git grep -l                 {grep_s * 1000:7.1f} ms  cpu {grep_cpu * 1000:6.1f} ms  "
+            f"({len(grep_out.splitlines())} files)"
+        )
         bare_s, _ = _best(lambda _i: [sys.executable, "-c", "pass"], args.runs)
         print(f"python -c pass              {bare_s * 1000:7.1f} ms")
         for kind in _CHILD:
@@ -94,18 +98,24 @@ def main(argv: list[str] | None = None) -> int:
             run = [sys.executable, "-c", code, str(root)]
             seconds, out = _best(lambda i, run=run: [*run, f"9.{i}.0"], args.runs)
             result = json.loads(out)
-            print(f"{kind:<27} {seconds * 1000:7.1f} ms  cpu {_CPU[0] * 1000:6.1f} ms  "
-                  f"ratio to git grep {seconds / grep_s:4.2f}x (cpu {_CPU[0] / grep_cpu:4.2f}x)  "
-                  f"peak RSS {result['maxrss_kb'] / 1024:5.1f} MB  (n={result['n']})")
+            print(
+                f"{kind:<27} {seconds * 1000:7.1f} ms  cpu {_CPU[0] * 1000:6.1f} ms  "
+                f"ratio to git grep {seconds / grep_s:4.2f}x (cpu {_CPU[0] / grep_cpu:4.2f}x)  "
+                f"peak RSS {result['maxrss_kb'] / 1024:5.1f} MB  (n={result['n']})"
+            )
         cli = [sys.executable, "-m", "gitops_promotion"]
         version_s, _ = _best(lambda _i: [*cli, "--version"], args.runs)
-        print(f"gitops-promotion --version  {version_s * 1000:7.1f} ms  "
-              f"ratio to python -c pass {version_s / bare_s:4.2f}x")
+        print(
+            f"gitops-promotion --version  {version_s * 1000:7.1f} ms  "
+            f"ratio to python -c pass {version_s / bare_s:4.2f}x"
+        )
         set_image = [*cli, "set-image", "--group", "group1", "--app", "app3", str(root), "--tag"]
         cli_s, out = _best(lambda i: [*set_image, f"8.{i}.0"], args.runs)
-        print(f"gitops-promotion set-image  {cli_s * 1000:7.1f} ms  cpu {_CPU[0] * 1000:6.1f} ms  "
-              f"ratio to git grep {cli_s / grep_s:4.2f}x (cpu {_CPU[0] / grep_cpu:4.2f}x)  "
-              f"({len(out.splitlines())} files changed)")
+        print(
+            f"gitops-promotion set-image  {cli_s * 1000:7.1f} ms  cpu {_CPU[0] * 1000:6.1f} ms  "
+            f"ratio to git grep {cli_s / grep_s:4.2f}x (cpu {_CPU[0] / grep_cpu:4.2f}x)  "
+            f"({len(out.splitlines())} files changed)"
+        )
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"largest child peak RSS      {children / 1024:5.1f} MB (target < 80 MB; includes git)")
     return 0

@@ -42,8 +42,9 @@ def main() -> int:
             apps, envs, promotions = (int(part) for part in size.split("x"))
             started = time.perf_counter()
             work = big_repo(Path(tmp) / size, apps=apps, envs=ENVS[:envs], promotions=promotions)
-            print(f"== {apps} apps x {envs} envs, {promotions} merged PRs (built in "
-                  f"{time.perf_counter() - started:.1f}s)")
+            print(
+                f"== {apps} apps x {envs} envs, {promotions} merged PRs (built in {time.perf_counter() - started:.1f}s)"
+            )
             for output in ("text", "json", "markdown", "html"):
                 extra = ["--out", str(Path(tmp) / f"{size}.html")] if output == "html" else []
                 seconds = _best([*cli, "show", "--offline", "--no-fetch", "--output", output, *extra], work, args.runs)

@@ -115,8 +115,13 @@ def generate(
         written += 1
         n += 1
     return {
-        "root": str(root), "files": written, "marker_files": marked, "bytes": total_bytes,
-        "groups": group_names, "envs": env_names, "apps": app_names,
+        "root": str(root),
+        "files": written,
+        "marker_files": marked,
+        "bytes": total_bytes,
+        "groups": group_names,
+        "envs": env_names,
+        "apps": app_names,
     }
 
 
@@ -146,13 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--git", action="store_true", help="git init and commit the tree")
     args = parser.parse_args(argv)
     summary = generate(
-        args.root, groups=args.groups, envs=args.envs, apps=args.apps, files=args.files,
+        args.root,
+        groups=args.groups,
+        envs=args.envs,
+        apps=args.apps,
+        files=args.files,
         marker_ratio=args.marker_ratio,
     )
     if args.git:
         git_commit(args.root)
-    print(f"wrote {summary['files']} files ({summary['marker_files']} with markers, {summary['bytes']} bytes)"
-          f" under {summary['root']}")
+    print(
+        f"wrote {summary['files']} files ({summary['marker_files']} with markers, {summary['bytes']} bytes)"
+        f" under {summary['root']}"
+    )
     return 0
 
 

@@ -20,9 +20,13 @@ from tests.forge.github_schema import load_schemas  # noqa: E402
 from tests.reliability import forges, injection  # noqa: E402
 from tests.reliability.cli_runner import CliRunner  # noqa: E402
 
-GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-                "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-                "GIT_CONFIG_NOSYSTEM": "1"}
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 _CI_PREFIXES = ("GITHUB_", "GITOPS_PROMOTION_", "SYSTEM_", "BUILD_", "AZURE_DEVOPS")
 
 

@@ -18,7 +18,6 @@ from gitops_promotion.durations import parse_duration
 from gitops_promotion.errors import ConfigError
 
 CONFIG_FILE = "gitops-promotion.yaml"
-DEFAULT_STATUS_TIMEOUT_S = 5 * 60
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 NotifyEvent = Literal["opened", "merged", "blocked", "release"]
@@ -212,9 +211,6 @@ class Config(_Model):
         index = self.env_names.index(self.env(name).name)
         return self.environments[index - 1] if index > 0 else None
 
-    def is_automated(self, name: str) -> bool:
-        return self.env(name).automated
-
     def automated(self, env: str, group: str, app: str) -> bool:
         """Whether PRs into ``env`` auto-merge for ``group/app``: its policy's ``auto``, else the env's."""
         auto = self.policy(env, group, app).auto
@@ -260,8 +256,8 @@ def _check_policy_envs(where: str, policies: dict[str, Policy], names: list[str]
 
 def load_config(path: Path) -> Config:
     """Read and validate ``path``; every error is one line naming the file, key path and line."""
-    from ruamel.yaml import YAML  # noqa: PLC0415 - keep CLI start-up light
-    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from gitops_promotion.config import Config, EnvLocation
 
 if TYPE_CHECKING:
-    from gitops_promotion.gitrepo import GitRepo, Identity
+    from gitops_promotion.ci.identity import Identity
+    from gitops_promotion.gitrepo import GitRepo
     from gitops_promotion.providers.base import Provider
 
 

@@ -44,9 +44,5 @@ class PolicyError(PromotionError):
     """An environment policy forbids this promotion."""
 
 
-class GateClosed(PromotionError):
-    """The status gate is closed: the previous environment did not reconcile."""
-
-
 class PullRequestExists(ProviderError):
     """The forge refused to create a PR because one is already open for the same head and base."""

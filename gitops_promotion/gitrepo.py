@@ -12,24 +12,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_promotion.errors import GitError, UsageError
+from gitops_promotion.secrets import redact
 
-DEFAULT_NAME = "gitops-promotion"
-DEFAULT_EMAIL = "gitops-promotion@users.noreply.github.com"
-_SECRET_HEADER = re.compile(r"(?i)(authorization:\s*\w+\s+)\S+")
+if TYPE_CHECKING:
+    from gitops_promotion.ci.identity import Identity
+
 # How forges name the PR in the subject of the commit that merged it (GitHub merge/squash, Azure DevOps).
 _PR_SUBJECTS = (
     re.compile(r"^Merge pull request #(\d+)\b"),
     re.compile(r"^Merged PR (\d+):"),
     re.compile(r"\(#(\d+)\)\s*$"),
 )
-
-
-@dataclass(frozen=True)
-class Identity:
-    name: str = DEFAULT_NAME
-    email: str = DEFAULT_EMAIL
 
 
 @dataclass(frozen=True)
@@ -51,20 +47,11 @@ class LogEntry:
         return None
 
 
-def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """``text`` with authorization headers and every secret replaced by ***."""
-    text = _SECRET_HEADER.sub(r"\1***", text)
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
 class GitRepo:
     """A checkout. ``auth_header`` (e.g. ``Authorization: basic ...``) is sent on fetch and push only."""
 
     def __init__(self, root: Path, *, remote: str = "origin", auth_header: str | None = None) -> None:
-        import git  # noqa: PLC0415 - GitPython is heavy; load it only when a repo is opened
+        import git
 
         try:
             self._repo = git.Repo(root, search_parent_directories=True)
@@ -114,11 +101,9 @@ class GitRepo:
             self._remote_url = self.git("remote", "get-url", self.remote, check=False)
         return self._remote_url
 
-    def git(
-        self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None
-    ) -> str:
+    def git(self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None) -> str:
         """Run ``git args`` in the checkout and return stdout; failures become one-line GitErrors."""
-        import git  # noqa: PLC0415
+        import git
 
         try:
             out: str = self._repo.git.execute(
@@ -241,14 +226,10 @@ class GitRepo:
         lease = f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
         self.git("push", "--quiet", "--porcelain", lease, self.remote, f"HEAD:refs/heads/{branch}", auth=True)
 
-    def delete_remote_branch(self, branch: str) -> None:
-        if self.has_remote():
-            self.git("push", "--quiet", self.remote, f":refs/heads/{branch}", auth=True, check=False)
-
     # -- history -------------------------------------------------------------------------------------------
     def show(self, rev: str, path: str) -> bytes | None:
         """The bytes of ``path`` at ``rev``, or None when it does not exist there."""
-        import git  # noqa: PLC0415
+        import git
 
         try:
             data: bytes = self._repo.git.execute(
@@ -282,7 +263,7 @@ class GitRepo:
         return entries
 
     def is_ancestor(self, older: str, newer: str) -> bool:
-        import git  # noqa: PLC0415
+        import git
 
         try:
             self._repo.git.execute(["git", "merge-base", "--is-ancestor", older, newer])
@@ -295,7 +276,7 @@ class GitRepo:
 
         One process for hundreds of files is what keeps `show` fast on big repositories; None = missing.
         """
-        import subprocess  # noqa: PLC0415
+        import subprocess
 
         wanted = [n for n in names if "\n" not in n]
         if not wanted:
@@ -321,54 +302,3 @@ class GitRepo:
                 found[name] = out[pos : pos + size]
                 pos += size + 1
         return [found.get(n) for n in names]
-
-
-def identity_from(environ: Mapping[str, str], name: str | None, email: str | None, repo: GitRepo) -> Identity:
-    """Commit identity: flags, then GITOPS_PROMOTION_GIT_* env, then `git config gitops-promotion.*`, then default."""
-    name = (
-        name
-        or environ.get("GITOPS_PROMOTION_GIT_NAME")
-        or repo.git("config", "--get", "gitops-promotion.name", check=False)
-        or DEFAULT_NAME
-    )
-    email = (
-        email
-        or environ.get("GITOPS_PROMOTION_GIT_EMAIL")
-        or repo.git("config", "--get", "gitops-promotion.email", check=False)
-        or DEFAULT_EMAIL
-    )
-    return Identity(name=name, email=email)
-
-
-def merge_refs(
-    git_dir: Path, *, base: str, head: str, message: str, identity: Identity, squash: bool = False
-) -> str:
-    """Merge branch ``head`` into branch ``base`` inside ``git_dir`` (bare or not) without a working tree.
-
-    Used by the local provider (the demo's stand-in forge). Raises GitError on conflicts.
-    """
-    import subprocess  # noqa: PLC0415
-
-    def run(*args: str) -> str:
-        env = {
-            **os.environ,
-            "GIT_AUTHOR_NAME": identity.name,
-            "GIT_AUTHOR_EMAIL": identity.email,
-            "GIT_COMMITTER_NAME": identity.name,
-            "GIT_COMMITTER_EMAIL": identity.email,
-        }
-        proc = subprocess.run(
-            ["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, env=env, check=False
-        )
-        if proc.returncode != 0:
-            msg = f"git {args[0]} failed: {proc.stderr.strip() or proc.stdout.strip()}"
-            raise GitError(msg)
-        return proc.stdout.strip()
-
-    base_sha = run("rev-parse", f"refs/heads/{base}")
-    head_sha = run("rev-parse", f"refs/heads/{head}")
-    tree = run("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
-    parents = ["-p", base_sha] if squash else ["-p", base_sha, "-p", head_sha]
-    commit = run("commit-tree", tree, *parents, "-m", message)
-    run("update-ref", f"refs/heads/{base}", commit, base_sha)
-    return commit

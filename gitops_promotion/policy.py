@@ -35,18 +35,14 @@ def evaluate(
             reasons.append(f"{state.env} is frozen; overridden with --force")
         else:
             allowed = False
-            hint = (
-                " (a release may override it with --force)" if state.type in ("release", "rollback") else ""
-            )
+            hint = " (a release may override it with --force)" if state.type in ("release", "rollback") else ""
             reasons.append(f"{state.env} is frozen{hint}")
     if policy.allowed_tags is not None:
         if re.fullmatch(policy.allowed_tags, state.tag):
             reasons.append(f"tag {state.tag} matches allowed_tags {policy.allowed_tags!r}")
         else:
             allowed = False
-            reasons.append(
-                f"tag {state.tag} does not match allowed_tags {policy.allowed_tags!r} for {state.env}"
-            )
+            reasons.append(f"tag {state.tag} does not match allowed_tags {policy.allowed_tags!r} for {state.env}")
     require_previous = policy.require_previous
     if require_previous is None:
         require_previous = state.type == "promote"

@@ -7,7 +7,7 @@ repository can switch tools in the middle of a promotion (DESIGN 2).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
 from gitops_promotion.errors import PromotionError
@@ -151,7 +151,3 @@ def parse_state(body: str | None) -> PromotionState | None:
         forced=bool(data.get("forced", False)),
         extra={k: str(v) for k, v in data.items() if k not in known},
     )
-
-
-def as_dict(state: PromotionState) -> dict[str, object]:
-    return asdict(state)

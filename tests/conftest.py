@@ -19,9 +19,7 @@ GIT_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """No CI variables or tokens from the machine running the tests leak into a test."""
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "GITOPS_PROMOTION_", "SYSTEM_", "BUILD_", "AZURE_DEVOPS")) or name in (

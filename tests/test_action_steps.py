@@ -54,15 +54,26 @@ class Runner:
             script = self.tmp / f"step-{index}.sh"
             script.write_text(step["run"])
             env = {
-                **os.environ, **self.env, "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output),
-                "GITHUB_ACTION_PATH": str(ROOT), "RUNNER_TEMP": str(self.temp), "RUNNER_OS": "Linux",
+                **os.environ,
+                **self.env,
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_OUTPUT": str(output),
+                "GITHUB_ACTION_PATH": str(ROOT),
+                "RUNNER_TEMP": str(self.temp),
+                "RUNNER_OS": "Linux",
                 "RUNNER_ARCH": "X64",
                 **{k: self.expr(str(v)) for k, v in step.get("env", {}).items()},
             }
             cwd = self.expr(step.get("working-directory", "."))
-            proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
-                                  cwd=self.env.get("GITHUB_WORKSPACE", str(self.tmp)) + "/" + cwd,
-                                  capture_output=True, text=True, check=False, timeout=300)
+            proc = subprocess.run(
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                env=env,
+                cwd=self.env.get("GITHUB_WORKSPACE", str(self.tmp)) + "/" + cwd,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=300,
+            )
             done.append(proc)
             if proc.returncode != 0:
                 break
@@ -81,9 +92,13 @@ def test_the_action_installs_once_and_runs_the_cli(example_repo: tuple[Path, Pat
     steps = runner.run()
     assert [p.returncode for p in steps] == [0, 0, 0], steps[-1].stdout + steps[-1].stderr
     assert "created branch promote/apps-podinfo with pull request 1" in steps[-1].stdout
-    assert runner.action_outputs() == {"pr-number": "1", "pr-url": runner.action_outputs()["pr-url"],
-                                       "branch": "promote/apps-podinfo", "environment": "dev",
-                                       "result": "opened"}
+    assert runner.action_outputs() == {
+        "pr-number": "1",
+        "pr-url": runner.action_outputs()["pr-url"],
+        "branch": "promote/apps-podinfo",
+        "environment": "dev",
+        "result": "opened",
+    }
     key = runner.outputs["prepare"]["key"]
     assert re.fullmatch(r"gitops-promotion-Linux-X64-py3\.\d+\.\d+-[0-9a-f]{8}-[0-9a-f]{16}", key)
 
@@ -100,15 +115,22 @@ def test_the_action_installs_once_and_runs_the_cli(example_repo: tuple[Path, Pat
 def test_an_unknown_action_input_is_refused(example_repo: tuple[Path, Path], tmp_path: Path) -> None:
     """Checked before anything is installed or run (the input is never pasted into the script)."""
     _, work = example_repo
-    runner = Runner(tmp_path, {"action": "deploy; rm -rf /", "working-directory": work.name},
-                    {"GITHUB_WORKSPACE": str(work.parent)})
+    runner = Runner(
+        tmp_path, {"action": "deploy; rm -rf /", "working-directory": work.name}, {"GITHUB_WORKSPACE": str(work.parent)}
+    )
     runner.outputs["install"] = {"bin": "/nonexistent"}
     run_step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "run")
     script = tmp_path / "run.sh"
     script.write_text(run_step["run"])
     env = {**os.environ, **{k: runner.expr(str(v)) for k, v in run_step["env"].items()}}
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
-                          capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stdout.startswith("::error title=gitops-promotion::input 'action' must be one of new,")
 

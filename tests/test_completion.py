@@ -22,8 +22,9 @@ def _script(shell: str, capsys: pytest.CaptureFixture[str]) -> str:
 def _complete(protocol: str, words: str, cword: str) -> list[str]:
     """Ask the installed CLI for completions as the shell scripts do (an env var names the protocol)."""
     env = {**os.environ, "_GITOPS_PROMOTION_COMPLETE": protocol, "COMP_WORDS": words, "COMP_CWORD": cword}
-    proc = subprocess.run([str(BIN / "gitops-promotion")], env=env, capture_output=True, text=True,
-                          check=False, timeout=60)
+    proc = subprocess.run(
+        [str(BIN / "gitops-promotion")], env=env, capture_output=True, text=True, check=False, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.split("\n")
 
@@ -36,11 +37,19 @@ def test_bash_completes_commands_and_choices(capsys: pytest.CaptureFixture[str],
 
     def tab(*words: str) -> list[str]:
         line = " ".join(f"'{w}'" for w in words)
-        program = (f'source "{script}"; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; '
-                   '_gitops_promotion_completion gitops-promotion; printf "%s\\n" "${COMPREPLY[@]}"')
+        program = (
+            f'source "{script}"; COMP_WORDS=({line}); COMP_CWORD={len(words) - 1}; '
+            '_gitops_promotion_completion gitops-promotion; printf "%s\\n" "${COMPREPLY[@]}"'
+        )
         env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-        proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], env=env, capture_output=True,
-                              text=True, check=False, timeout=60)
+        proc = subprocess.run(
+            ["bash", "--norc", "--noprofile", "-c", program],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
         assert proc.returncode == 0, proc.stderr
         return [w for w in proc.stdout.split("\n") if w]
 

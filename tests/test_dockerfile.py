@@ -167,8 +167,11 @@ def test_install_steps_in_a_fresh_venv(tmp_path: Path) -> None:
         for source in sources:
             origin = ROOT / source
             if origin.is_dir():
-                shutil.copytree(origin, target if len(sources) == 1 else target / origin.name,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                shutil.copytree(
+                    origin,
+                    target if len(sources) == 1 else target / origin.name,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+                )
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(origin, target / origin.name)
@@ -177,21 +180,33 @@ def test_install_steps_in_a_fresh_venv(tmp_path: Path) -> None:
     # The image must not keep pip's cache; the test reuses the machine's warm cache to stay fast.
     script = script.replace("python -m venv", f"{shlex.quote(sys.executable)} -m venv", 1)
     script = script.replace(" --no-cache-dir", "")
-    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                          check=False, timeout=300)
+    proc = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, check=False, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     cli = venv / "bin" / "gitops-promotion"
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True, timeout=60)
     assert version.stdout.strip() == f"gitops-promotion, version {__version__}"
     where = "import gitops_promotion; print(gitops_promotion.__file__)"
-    site = subprocess.run([str(venv / "bin" / "python"), "-c", where], capture_output=True, text=True,
-                          check=True, timeout=60, cwd=tmp_path).stdout.strip()
+    site = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", where],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=tmp_path,
+    ).stdout.strip()
     assert str(src) not in site and str(ROOT) not in site, "installed, not linked to the sources"
     repo = tmp_path / "gitops"
     (repo / "apps" / "dev").mkdir(parents=True)
     (repo / "apps" / "prod").mkdir(parents=True)
-    init = subprocess.run([str(cli), "init", "--sourcedir", str(repo), "--default-branch", "main"],
-                          capture_output=True, text=True, check=False, timeout=60)
+    init = subprocess.run(
+        [str(cli), "init", "--sourcedir", str(repo), "--default-branch", "main"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert init.returncode == 0, init.stderr
     assert (repo / ".github/workflows/gitops-promotion-status.yml").exists()  # package data shipped
 

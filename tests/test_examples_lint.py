@@ -53,8 +53,13 @@ def test_the_examples_exist() -> None:
     names = {p.name for p in GITHUB_WORKFLOWS}
     assert {f"gitops-promotion-{c}.yml" for c in ("new", "promote", "status")} <= names
     azure = {p.relative_to(EXAMPLES / "azure").as_posix() for p in AZURE_PIPELINES}
-    assert {"gitops-promotion-new.yml", "gitops-promotion-promote.yml", "gitops-promotion-status.yml",
-            "app-pipeline.yml", "templates/gitops-promotion.yml"} <= azure
+    assert {
+        "gitops-promotion-new.yml",
+        "gitops-promotion-promote.yml",
+        "gitops-promotion-status.yml",
+        "app-pipeline.yml",
+        "templates/gitops-promotion.yml",
+    } <= azure
 
 
 def test_actionlint_passes_the_github_workflows(actionlint: list[str]) -> None:
@@ -76,8 +81,7 @@ def test_actionlint_passes_the_action_steps(actionlint: list[str], tmp_path: Pat
     with the action's inputs declared as workflow_call inputs so every ${{ inputs.* }} is type-checked."""
     action = YAML(typ="safe").load(ACTION.read_text())
     workflow = {
-        "on": {"workflow_call": {"inputs": {name: {"type": "string", "required": False}
-                                            for name in action["inputs"]}}},
+        "on": {"workflow_call": {"inputs": {name: {"type": "string", "required": False} for name in action["inputs"]}}},
         "permissions": {},
         "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}},
     }
@@ -88,16 +92,21 @@ def test_actionlint_passes_the_action_steps(actionlint: list[str], tmp_path: Pat
 
 
 def test_zizmor_finds_nothing_even_pedantic() -> None:
-    proc = _run(_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress",
-                *map(str, GITHUB_WORKFLOWS), str(ACTION))
+    proc = _run(
+        _tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", *map(str, GITHUB_WORKFLOWS), str(ACTION)
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_zizmor_flags_an_input_pasted_into_a_script(tmp_path: Path) -> None:
     """The property action.yml keeps (inputs reach the shell only through env) is one zizmor enforces."""
     bad = tmp_path / "action.yml"
-    bad.write_text(ACTION.read_text().replace('exec "$BIN/gitops-promotion" "$GITOPS_PROMOTION_ACTION"',
-                                              'exec "$BIN/gitops-promotion" ${{ inputs.action }}'))
+    bad.write_text(
+        ACTION.read_text().replace(
+            'exec "$BIN/gitops-promotion" "$GITOPS_PROMOTION_ACTION"',
+            'exec "$BIN/gitops-promotion" ${{ inputs.action }}',
+        )
+    )
     proc = _run(_tool("zizmor"), "--offline", "--no-progress", str(bad))
     assert proc.returncode != 0
     assert "template-injection" in proc.stdout
@@ -116,9 +125,21 @@ def test_action_schema() -> None:
 
 def test_action_inputs_and_outputs_are_the_documented_ones() -> None:
     action = YAML(typ="safe").load(ACTION.read_text())
-    assert list(action["inputs"]) == ["action", "token", "github-app-id", "github-app-private-key", "group",
-                                      "app", "tag", "digest", "env", "feature", "config", "working-directory",
-                                      "dry-run"]
+    assert list(action["inputs"]) == [
+        "action",
+        "token",
+        "github-app-id",
+        "github-app-private-key",
+        "group",
+        "app",
+        "tag",
+        "digest",
+        "env",
+        "feature",
+        "config",
+        "working-directory",
+        "dry-run",
+    ]
     assert list(action["outputs"]) == ["pr-number", "pr-url", "branch", "environment", "result"]
     assert action["runs"]["using"] == "composite"
     # Inputs reach the CLI through GITOPS_PROMOTION_* variables only, never inside a script's text.
@@ -128,8 +149,16 @@ def test_action_inputs_and_outputs_are_the_documented_ones() -> None:
 
 @pytest.mark.parametrize("path", AZURE_PIPELINES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
 def test_azure_pipeline_schema(path: Path) -> None:
-    proc = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.azure-pipelines", "--regex-variant",
-                "python", "--data-transform", "azure-pipelines", str(path))
+    proc = _run(
+        _tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.azure-pipelines",
+        "--regex-variant",
+        "python",
+        "--data-transform",
+        "azure-pipelines",
+        str(path),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -137,8 +166,16 @@ def test_azure_schema_rejects_a_broken_pipeline(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     text = (EXAMPLES / "azure" / "gitops-promotion-promote.yml").read_text()
     bad.write_text(text.replace("steps:", "stepz:"))
-    proc = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.azure-pipelines", "--regex-variant",
-                "python", "--data-transform", "azure-pipelines", str(bad))
+    proc = _run(
+        _tool("check-jsonschema"),
+        "--builtin-schema",
+        "vendor.azure-pipelines",
+        "--regex-variant",
+        "python",
+        "--data-transform",
+        "azure-pipelines",
+        str(bad),
+    )
     assert proc.returncode != 0
 
 
@@ -162,6 +199,5 @@ def test_init_templates_are_the_examples() -> None:
 def test_every_example_file_is_linted() -> None:
     """A new file under examples/ must land where a linter above picks it up (github/ or azure/)."""
     linted = set(GITHUB_WORKFLOWS) | set(AZURE_PIPELINES)
-    stray = [p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").rglob("*")
-             if p.is_file() and p not in linted]
+    stray = [p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").rglob("*") if p.is_file() and p not in linted]
     assert stray == []

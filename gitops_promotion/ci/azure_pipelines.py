@@ -18,8 +18,13 @@ from gitops_promotion.errors import PromotionError
 from gitops_promotion.result import Result
 
 # Azure variable names allow letters, digits, '.' and '_' (no '-'), so GitHub's output names become camelCase.
-OUTPUT_NAMES = {"result": "result", "pr-number": "prNumber", "pr-url": "prUrl", "branch": "branch",
-                "environment": "environment"}
+OUTPUT_NAMES = {
+    "result": "result",
+    "pr-number": "prNumber",
+    "pr-url": "prUrl",
+    "branch": "branch",
+    "environment": "environment",
+}
 
 
 def escape_data(text: str) -> str:

@@ -40,7 +40,7 @@ def forward_logs(
     runtime: Runtime, *, echo: Echo, secrets: Sequence[str] = (), verbose: bool = False, title: str = "details"
 ) -> Iterator[None]:
     """Send ``gitops_promotion`` log records to ``runtime`` (details only with ``verbose``), secrets redacted."""
-    from gitops_promotion.gitrepo import redact  # noqa: PLC0415 - keeps this module import-light
+    from gitops_promotion.secrets import redact
 
     logger = logging.getLogger(LOGGER)
     handler = _RuntimeHandler(runtime, echo, lambda text: redact(text, secrets))

@@ -124,9 +124,7 @@ def run_demo(root: Path, open_context: Callable[[Path], Context], *, tag: str = 
         f"status --branch {opened.branch}",
         status(open_context(work), branch=opened.branch, sleep=lambda _s: None),
     )
-    lines.append(
-        f"# prod is manual: pull request {opened.pr_number} waits for a reviewer (gate: {final.outcome})"
-    )
+    lines.append(f"# prod is manual: pull request {opened.pr_number} waits for a reviewer (gate: {final.outcome})")
     assert opened.pr_number is not None  # noqa: S101
     forge.merge(opened.pr_number)
     sync()

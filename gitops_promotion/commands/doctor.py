@@ -40,15 +40,22 @@ def doctor(
     try:
         config = load_config(config_path)
     except PromotionError as error:
-        checks.append(Check("config valid", False, error.message,
-                            fix=f"fix {config_path.name} (or create one with `gitops-promotion init`)"))
+        checks.append(
+            Check(
+                "config valid",
+                False,
+                error.message,
+                fix=f"fix {config_path.name} (or create one with `gitops-promotion init`)",
+            )
+        )
         return _result(checks)
     checks.append(Check("config valid", True, f"{config_path.name}: {', '.join(config.env_names)}"))
     default_branch = repo.default_branch(config.default_branch) if repo else (config.default_branch or "main")
     markers = _markers_by_env(root, config, default_branch)
     groups = sorted(set(config.groups) | {group for group, _app, _env in markers})
-    checks.append(Check("image markers found", bool(markers), f"groups: {', '.join(groups) or 'none'}",
-                        fix=_MARKER_FIX))
+    checks.append(
+        Check("image markers found", bool(markers), f"groups: {', '.join(groups) or 'none'}", fix=_MARKER_FIX)
+    )
     checks.append(_env_dirs_check(root, config, groups, default_branch, repo))
     checks.append(_markers_check(config, markers, default_branch))
     checks.extend(_env_branch_checks(config, repo))
@@ -61,7 +68,7 @@ def doctor(
 
 def _markers_by_env(root: Path, config: Config, default_branch: str) -> set[tuple[str, str, str]]:
     """(group, app, env) for every marker under an environment's directory on the checked-out tree."""
-    from gitops_promotion.manifests import scan_markers  # noqa: PLC0415 - the scan loads YAML parsing
+    from gitops_promotion.manifests import scan_markers
 
     found: set[tuple[str, str, str]] = set()
     envs = [e.name for e in config.environments if not e.branch]
@@ -97,8 +104,12 @@ def _env_dirs_check(
                 missing.append(location.path if env.branch is None else f"{location.branch}:{location.path}")
     detail = f"missing: {', '.join(missing)}" if missing else "every group has every environment"
     first = missing[0].split(":")[-1] if missing else ""
-    return Check("environment directories", not missing, detail,
-                 fix=f"create them with the group's manifests (e.g. mkdir -p {first})" if missing else "")
+    return Check(
+        "environment directories",
+        not missing,
+        detail,
+        fix=f"create them with the group's manifests (e.g. mkdir -p {first})" if missing else "",
+    )
 
 
 def _dir_on_branch(repo: GitRepo, branch: str, path: str) -> bool:
@@ -142,31 +153,50 @@ def _workflow_checks(root: Path) -> list[Check]:
     using = [p for p in files if "gitops-promotion" in p.read_text(encoding="utf-8", errors="replace")]
     if not using:
         fix = "write them with `gitops-promotion init` (or copy examples/workflows/)"
-        return [Check("CI pipelines run gitops-promotion", False, "no workflow or pipeline mentions it",
-                      fix=fix, blocking=False)]
+        return [
+            Check(
+                "CI pipelines run gitops-promotion",
+                False,
+                "no workflow or pipeline mentions it",
+                fix=fix,
+                blocking=False,
+            )
+        ]
     unpinned = [_relative(p, root) for p in using if ACTION_PLACEHOLDER in p.read_text(encoding="utf-8")]
-    checks = [Check("workflows pin the gitops-promotion action", not unpinned,
-                    f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
-                    fix="replace the placeholder with OWNER/REPO@<release commit SHA>")]
+    checks = [
+        Check(
+            "workflows pin the gitops-promotion action",
+            not unpinned,
+            f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
+            fix="replace the placeholder with OWNER/REPO@<release commit SHA>",
+        )
+    ]
     github = [p for p in using if p.is_relative_to(root / ".github")]
     if github:
         weak = [f"{_relative(p, root)} ({action})" for p in github for action in _workflow_token_steps(p)]
-        checks.append(Check("promotions use a token that triggers workflows", not weak,
-                            f"GITHUB_TOKEN in {', '.join(weak)}" if weak else "GitHub App or personal token",
-                            fix=_USE_AN_APP))
+        checks.append(
+            Check(
+                "promotions use a token that triggers workflows",
+                not weak,
+                f"GITHUB_TOKEN in {', '.join(weak)}" if weak else "GitHub App or personal token",
+                fix=_USE_AN_APP,
+            )
+        )
     return checks
 
 
 # Steps that open or merge PRs must not use GITHUB_TOKEN: GitHub starts no workflow for its events.
 _WRITING_ACTIONS = {"new", "promote", "feature", "release"}
-_USE_AN_APP = ("mint a GitHub App token (actions/create-github-app-token) and pass it as `token`, or set "
-              "github-app-id and github-app-private-key")
+_USE_AN_APP = (
+    "mint a GitHub App token (actions/create-github-app-token) and pass it as `token`, or set "
+    "github-app-id and github-app-private-key"
+)
 
 
 def _workflow_token_steps(path: Path) -> list[str]:
     """The `action` of each gitops-promotion step in a workflow that writes with the workflow's own token."""
-    from ruamel.yaml import YAML  # noqa: PLC0415 - only doctor needs to read workflows
-    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         workflow = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
@@ -199,8 +229,14 @@ def _forge_checks(factory: Callable[[], object], branches: list[str], required_c
     try:
         result: list[Check] = settings_checks(base_branches=branches, required_check=required_check)
     except PromotionError as error:
-        return [Check("forge settings readable", False, error.message,
-                      fix="give the token read access to the repository settings (or --skip-forge)")]
+        return [
+            Check(
+                "forge settings readable",
+                False,
+                error.message,
+                fix="give the token read access to the repository settings (or --skip-forge)",
+            )
+        ]
     return result
 
 
@@ -217,11 +253,22 @@ def _result(checks: list[Check]) -> Result:
         message = f"doctor: {len(blocking)} problem(s) block promotions ({len(warnings)} warning(s))"
     else:
         message = f"doctor: ready to promote ({len(checks)} checks, {len(warnings)} warning(s))"
-    summary = "\n".join(["| check | result | detail | fix |", "|---|---|---|---|"] + [
-        f"| {_cell(c.name)} | {'✅' if c.ok else ('❌' if c.blocking else '⚠️')} | {_cell(c.detail)} | "
-        f"{_cell(c.fix if not c.ok else '')} |" for c in checks])
-    return Result(outcome="done", message=message, lines=tuple(lines), summary_md=summary,
-                  data={"checks": [dataclasses.asdict(c) for c in checks]}, exit_code=1 if blocking else 0)
+    summary = "\n".join(
+        ["| check | result | detail | fix |", "|---|---|---|---|"]
+        + [
+            f"| {_cell(c.name)} | {'✅' if c.ok else ('❌' if c.blocking else '⚠️')} | {_cell(c.detail)} | "
+            f"{_cell(c.fix if not c.ok else '')} |"
+            for c in checks
+        ]
+    )
+    return Result(
+        outcome="done",
+        message=message,
+        lines=tuple(lines),
+        summary_md=summary,
+        data={"checks": [dataclasses.asdict(c) for c in checks]},
+        exit_code=1 if blocking else 0,
+    )
 
 
 def _cell(text: str) -> str:

@@ -32,9 +32,9 @@ def feature(
     chosen by ``featureLabelSelector``, are copied into ``<app>-<feature>/`` beside the env's kustomization.
     ``kustomize`` finds the render command (default: kustomize, else kubectl, on PATH).
     """
-    from gitops_promotion.features.kustomize import find_kustomize  # noqa: PLC0415
-    from gitops_promotion.features.naming import sanitize_feature  # noqa: PLC0415
-    from gitops_promotion.manifests import validate_tag  # noqa: PLC0415
+    from gitops_promotion.features.kustomize import find_kustomize
+    from gitops_promotion.features.naming import sanitize_feature
+    from gitops_promotion.manifests import validate_tag
 
     name = sanitize_feature(feature)
     state = PromotionState(
@@ -61,12 +61,11 @@ def feature(
         )
         raise ConfigError(msg, file=str(ctx.config_path))
     command = (kustomize or find_kustomize)()  # fail before touching git when no kustomize is installed
-    from gitops_promotion.features.duplicate import FeatureSpec, write_feature  # noqa: PLC0415
-    from gitops_promotion.features.kustomize import kustomization_file  # noqa: PLC0415
-    from gitops_promotion.features.naming import feature_dir_name  # noqa: PLC0415
+    from gitops_promotion.features.duplicate import FeatureSpec, write_feature
+    from gitops_promotion.features.kustomize import kustomization_file
+    from gitops_promotion.features.naming import feature_dir_name
 
-    spec = FeatureSpec(group=group, app=app, tag=state.tag, feature=name,
-                       selector=dict(settings.featureLabelSelector))
+    spec = FeatureSpec(group=group, app=app, tag=state.tag, feature=name, selector=dict(settings.featureLabelSelector))
     repo = ctx.repo
     env_dir = repo.root / ctx.location(state.env, group).path
     written: list[str] = []
@@ -77,18 +76,23 @@ def feature(
             done = write_feature(spec, env_dir, repo_root=repo.root, command=command)
         written.extend(done.files)
         if done.drift:
-            notes.append(f"note: {env_dir.relative_to(repo.root).as_posix()}'s kustomization changes the copy "
-                         f"again: {'; '.join(done.drift)}")
+            notes.append(
+                f"note: {env_dir.relative_to(repo.root).as_posix()}'s kustomization changes the copy "
+                f"again: {'; '.join(done.drift)}"
+            )
         if done.patched_images:
-            notes.append(f"{env_dir.relative_to(repo.root).as_posix()} sets the app's image in its images:; "
-                         "the copy carries a patch that runs after it")
+            notes.append(
+                f"{env_dir.relative_to(repo.root).as_posix()} sets the app's image in its images:; "
+                "the copy carries a patch that runs after it"
+            )
         return changed(repo, done.paths)
 
     details = _details(state, env_dir.relative_to(repo.root).as_posix())
     result = open_promotion(ctx, state, write=write, details=details)
     if result.outcome == "nothing-to-do":
-        result = replace(result, message=f"nothing to do: feature {name} of {group}/{app} in {state.env} "
-                                         f"already runs {state.tag}")
+        result = replace(
+            result, message=f"nothing to do: feature {name} of {group}/{app} in {state.env} already runs {state.tag}"
+        )
     return _with_notes(replace(result, data={**result.data, "files": written}), notes)
 
 

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 def feature_stale(ctx: Context, *, max_age: float, now: Callable[[], float] = time.time) -> Result:
     """Open (or update) the ``remove/stale-feature`` PR deleting stale feature copies of configured apps."""
-    from gitops_promotion.features.kustomize import kustomization_file  # noqa: PLC0415
-    from gitops_promotion.features.stale import find_feature_dirs, remove_feature_dir  # noqa: PLC0415
+    from gitops_promotion.features.kustomize import kustomization_file
+    from gitops_promotion.features.stale import find_feature_dirs, remove_feature_dir
 
     env = ctx.config.first_env.name
     locations = {group: ctx.location(env, group) for group in ctx.config.groups}
@@ -40,8 +40,11 @@ def feature_stale(ctx: Context, *, max_age: float, now: Callable[[], float] = ti
     moment = now()
     stale = [f for f in found if moment - f.last_commit >= max_age]
     if not stale:
-        message = (f"nothing to do: {len(found)} feature environment(s) in {env}, each changed within "
-                   f"{_age(max_age)}" if found else f"nothing to do: no feature environment in {env}")
+        message = (
+            f"nothing to do: {len(found)} feature environment(s) in {env}, each changed within {_age(max_age)}"
+            if found
+            else f"nothing to do: no feature environment in {env}"
+        )
         return Result(outcome="nothing-to-do", environment=env, message=message)
     state = PromotionState(group=stale[0].group, app="", tag="", env=env, type="stale")
 

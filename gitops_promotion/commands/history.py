@@ -8,10 +8,10 @@ from typing import Any
 
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError
-from gitops_promotion.inventory import collect
+from gitops_promotion.history.inventory import collect
+from gitops_promotion.history.timeline import Change
 from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
-from gitops_promotion.timeline import Change
 
 LOOKUPS = 20  # PRs read from the forge (merged by, URL): the newest ones, bounded to keep API calls few
 
@@ -28,9 +28,9 @@ def history(
     clock: Callable[[], float] = time.time,
 ) -> Result:
     """Changes newest first; PR numbers from merge/squash subjects, mergers from the forge when reachable."""
-    from gitops_promotion.render.common import ago, iso, pr_label  # noqa: PLC0415
-    from gitops_promotion.render.data import change_data  # noqa: PLC0415
-    from gitops_promotion.render.text import table  # noqa: PLC0415
+    from gitops_promotion.render.common import ago, iso, pr_label
+    from gitops_promotion.render.data import change_data
+    from gitops_promotion.render.text import table
 
     group, app = validate_name("group", group), validate_name("app", app)
     if env is not None:
@@ -44,18 +44,35 @@ def history(
         merged_by = prs.get(number, {}).get("merged_by") if number is not None else None
         tag = "(removed)" if change.image is None else (change.image.tag or "(no tag)")
         before = change.previous.tag if change.previous and change.previous.tag else "-"
-        rows.append([change.env, tag, before, pr_label(change), merged_by or change.commit.author,
-                     ago(change.commit.timestamp, inv.generated_at), change.commit.sha[:10]])
+        rows.append(
+            [
+                change.env,
+                tag,
+                before,
+                pr_label(change),
+                merged_by or change.commit.author,
+                ago(change.commit.timestamp, inv.generated_at),
+                change.commit.sha[:10],
+            ]
+        )
         item = change_data(change)
-        item.update(when=iso(change.commit.timestamp), merged_by=merged_by,
-                    pr_url=prs.get(number, {}).get("url") if number is not None else None)
+        item.update(
+            when=iso(change.commit.timestamp),
+            merged_by=merged_by,
+            pr_url=prs.get(number, {}).get("url") if number is not None else None,
+        )
         data.append(item)
     where = f" in {env}" if env else ""
     lines = table(rows) if changes else []
     lines += [f"note: {n}" for n in inv.notes]
     message = f"{len(changes)} change{'s' if len(changes) != 1 else ''} of {group}/{app}{where}"
-    return Result(outcome="done", message=message, lines=tuple(lines), environment=env,
-                  data={"group": group, "app": app, "changes": data})
+    return Result(
+        outcome="done",
+        message=message,
+        lines=tuple(lines),
+        environment=env,
+        data={"group": group, "app": app, "changes": data},
+    )
 
 
 def _lookup_prs(ctx: Context, changes: list[Change], notes: list[str]) -> dict[int, dict[str, Any]]:

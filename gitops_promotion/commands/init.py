@@ -26,8 +26,23 @@ _PLACEHOLDER_LINE = f"{ACTION_PLACEHOLDER} # replace: the release commit SHA you
 _ACTION_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")
 
 # Usual environment names in promotion order; anything else sorts after them, alphabetically.
-_ENV_ORDER = ["local", "dev", "development", "int", "integration", "test", "testing", "qa", "uat", "stage",
-              "staging", "preprod", "pre-prod", "prod", "production"]
+_ENV_ORDER = [
+    "local",
+    "dev",
+    "development",
+    "int",
+    "integration",
+    "test",
+    "testing",
+    "qa",
+    "uat",
+    "stage",
+    "staging",
+    "preprod",
+    "pre-prod",
+    "prod",
+    "production",
+]
 _IGNORED_TOP = {"docs", "doc", "scripts", "hack", "bin", "tests", "test", "examples", "azure-pipelines"}
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -125,8 +140,10 @@ def init(
     layout = infer_layout(root)
     chosen = tuple(envs) or layout.envs
     if not chosen:
-        msg = (f"{root}: found no <group>/<env>/ directories to infer environments from; "
-               "pass them with --env dev --env prod")
+        msg = (
+            f"{root}: found no <group>/<env>/ directories to infer environments from; "
+            "pass them with --env dev --env prod"
+        )
         raise UsageError(msg)
     for env in chosen:
         if not _DNS_LABEL.match(env):
@@ -134,8 +151,9 @@ def init(
             raise UsageError(msg)
     files = {CONFIG_FILE: render_config(chosen)}
     for template, destination in TARGETS[platform].items():
-        files[destination] = render_template(template, default_branch=default_branch, action_ref=action_ref,
-                                             version=version)
+        files[destination] = render_template(
+            template, default_branch=default_branch, action_ref=action_ref, version=version
+        )
     existing = [name for name in files if (root / name).exists()]
     if existing and not force:
         msg = f"{', '.join(existing)}: already there; nothing written (use --force to overwrite)"
@@ -149,25 +167,34 @@ def init(
         lines.append(f"{state} {name}")
     lines += _next_steps(platform, layout, chosen, action_ref)
     message = f"initialized {platform} promotion for {', '.join(chosen)}; next: gitops-promotion doctor"
-    return Result(outcome="changed", message=message, lines=tuple(lines),
-                  data={"files": list(files), "groups": list(layout.groups), "environments": list(chosen)})
+    return Result(
+        outcome="changed",
+        message=message,
+        lines=tuple(lines),
+        data={"files": list(files), "groups": list(layout.groups), "environments": list(chosen)},
+    )
 
 
-def _next_steps(
-    platform: Platform, layout: Layout, envs: tuple[str, ...], action_ref: str | None
-) -> list[str]:
+def _next_steps(platform: Platform, layout: Layout, envs: tuple[str, ...], action_ref: str | None) -> list[str]:
     out = [f"groups found: {', '.join(layout.groups) or '(none yet)'}; environments: {', '.join(envs)}"]
     if platform == "github":
         if action_ref is None:
-            out.append(f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with the release "
-                       "commit you use (or rerun with --action-ref OWNER/REPO@SHA --force)")
-        out.append("create a GitHub App (Contents and Pull requests read/write, Commit statuses read), "
-                   "install it on this repository, and set the variable GITOPS_PROMOTION_APP_CLIENT_ID "
-                   "and the secret GITOPS_PROMOTION_APP_PRIVATE_KEY")
-        out.append("require the check 'gitops-promotion status' in the default branch's protection and allow "
-                   "auto-merge")
+            out.append(
+                f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with the release "
+                "commit you use (or rerun with --action-ref OWNER/REPO@SHA --force)"
+            )
+        out.append(
+            "create a GitHub App (Contents and Pull requests read/write, Commit statuses read), "
+            "install it on this repository, and set the variable GITOPS_PROMOTION_APP_CLIENT_ID "
+            "and the secret GITOPS_PROMOTION_APP_PRIVATE_KEY"
+        )
+        out.append(
+            "require the check 'gitops-promotion status' in the default branch's protection and allow auto-merge"
+        )
     else:
-        out.append("create pipelines from azure-pipelines/*.yml, add gitops-promotion-status as a required "
-                   "build validation policy on the default branch, and give the build service Contribute, "
-                   "Create branch and Contribute to pull requests on this repository")
+        out.append(
+            "create pipelines from azure-pipelines/*.yml, add gitops-promotion-status as a required "
+            "build validation policy on the default branch, and give the build service Contribute, "
+            "Create branch and Contribute to pull requests on this repository"
+        )
     return out

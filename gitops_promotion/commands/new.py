@@ -12,7 +12,7 @@ from gitops_promotion.state import PromotionState
 
 def new(ctx: Context, *, group: str, app: str, tag: str, digest: str | None = None) -> Result:
     """Open (or update) the PR that sets ``tag`` for ``group/app`` in the first environment."""
-    from gitops_promotion.manifests import validate_digest, validate_tag  # noqa: PLC0415
+    from gitops_promotion.manifests import validate_digest, validate_tag
 
     state = PromotionState(
         group=validate_name("group", group),

@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_promotion import notify
-from gitops_promotion.commands import branch_guard
+from gitops_promotion.commands import branch_guard, notify
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, ManifestError, PolicyError, PromotionError, PullRequestExists
 from gitops_promotion.providers.base import PullRequest
@@ -84,8 +83,13 @@ def open_promotion(
             pr, outcome, replaced = _write_pr(ctx, state, branch, loc.branch, body=pr_body, known_absent=known_absent)
         except PromotionError as exc:
             # Never leave a pushed branch without its PR, or an open PR whose branch deploys another tag.
-            exc.message += " (" + branch_guard.restore(ctx, branch, pushed=sha or "", previous=remote_head,
-                                                       keep_previous=not known_absent) + ")"
+            exc.message += (
+                " ("
+                + branch_guard.restore(
+                    ctx, branch, pushed=sha or "", previous=remote_head, keep_previous=not known_absent
+                )
+                + ")"
+            )
             raise
         overtaker = branch_guard.moved(ctx, branch, sha)
         if overtaker is None:
@@ -98,16 +102,20 @@ def open_promotion(
         overtook.append(what)
         log.warning("%s was pushed by another run meanwhile (attempt %d/%d)", branch, attempt, PUSH_ATTEMPTS)
         if attempt == PUSH_ATTEMPTS:
-            msg = (f"{branch} kept being pushed by another run while this one opened its pull request; "
-                   f"another promotion of {state.group}/{state.app} is running, rerun when it is done")
+            msg = (
+                f"{branch} kept being pushed by another run while this one opened its pull request; "
+                f"another promotion of {state.group}/{state.app} is running, rerun when it is done"
+            )
             raise GitError(msg)
     automated = ctx.config.automated(state.env, state.group, state.app) if auto is None else auto
     merged = provider.set_auto_merge(
         pr, enabled=automated, merge_method=ctx.config.merge_method, delete_branch=ctx.config.delete_branch
     )
     lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
-    lines[:0] = [f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
-                 for what in overtook]
+    lines[:0] = [
+        f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
+        for what in overtook
+    ]
     if replaced is not None:
         lines.insert(
             0,
@@ -179,7 +187,7 @@ def _change(
     ctx: Context, state: PromotionState, branch: str, target: Path, write: Callable[[], Sequence[Path]] | None
 ) -> Result | str | None:
     """Edit the tree on the fresh branch and commit: the new sha, or the Result when nothing is pushed."""
-    from gitops_promotion.manifests import apply_edits, plan_edits  # noqa: PLC0415
+    from gitops_promotion.manifests import apply_edits, plan_edits
 
     if write is not None:
         paths = list(write())
@@ -229,7 +237,7 @@ def _nothing_to_do(ctx: Context, state: PromotionState, branch: str) -> Result:
 
 
 def _dry_run(ctx: Context, state: PromotionState, branch: str, edits: list) -> Result:  # type: ignore[type-arg]
-    import difflib  # noqa: PLC0415
+    import difflib
 
     diff: list[str] = []
     for edit in edits:

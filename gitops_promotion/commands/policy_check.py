@@ -12,6 +12,9 @@ from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState
 
+# The kinds of change a policy decides about.
+CheckKind = Literal["promote", "release", "rollback"]
+
 _FIELDS = ("allowed_tags", "require_previous", "freeze", "auto")
 
 
@@ -44,15 +47,20 @@ def policy_check(
     app: str,
     tag: str,
     env: str,
-    kind: Literal["promote", "release", "rollback"] = "promote",
+    kind: CheckKind = "promote",
     force: bool = False,
     fetch: bool = True,
 ) -> Result:
     """Evaluate the policies for ``tag`` of ``group/app`` into ``env`` and explain every rule checked."""
-    from gitops_promotion.manifests import validate_tag  # noqa: PLC0415
+    from gitops_promotion.manifests import validate_tag
 
-    state = PromotionState(group=validate_name("group", group), app=validate_name("app", app),
-                           tag=validate_tag(tag), env=ctx.config.env(env).name, type=kind)
+    state = PromotionState(
+        group=validate_name("group", group),
+        app=validate_name("app", app),
+        tag=validate_tag(tag),
+        env=ctx.config.env(env).name,
+        type=kind,
+    )
     notes = []
     if fetch:
         try:
@@ -75,7 +83,10 @@ def policy_check(
         message=f"{verdict}: {group}/{app} {tag} into {state.env} ({kind}): {decision.explain()}",
         lines=tuple(lines),
         environment=state.env,
-        data={"allowed": decision.allowed, "reasons": list(decision.reasons),
-              "policy": {k: v for k, (v, _w) in sources.items()}},
+        data={
+            "allowed": decision.allowed,
+            "reasons": list(decision.reasons),
+            "policy": {k: v for k, (v, _w) in sources.items()},
+        },
         exit_code=0 if decision.allowed else 1,
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gitops_promotion import notify
+from gitops_promotion.commands import notify
 from gitops_promotion.commands.opening import ensure_allowed, open_promotion
 from gitops_promotion.context import Context
-from gitops_promotion.deployed import deployed_at
 from gitops_promotion.errors import PromotionError
+from gitops_promotion.history.deployed import deployed_at
 from gitops_promotion.policy import evaluate
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
@@ -32,9 +32,7 @@ def promote(ctx: Context, *, sha: str | None = None, branch: str | None = None) 
     commit = sha or ctx.repo.head_sha()
     pr = provider.pr_for_commit(commit, base)
     if pr is None:
-        return _skip(
-            f"commit {commit[:12]} on {base} was not made by merging a pull request; nothing to promote"
-        )
+        return _skip(f"commit {commit[:12]} on {base} was not made by merging a pull request; nothing to promote")
     try:
         state = parse_state(pr.body)
     except StateError as exc:

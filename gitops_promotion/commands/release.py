@@ -11,8 +11,8 @@ from typing import Literal
 
 from gitops_promotion.commands.opening import ensure_allowed, open_promotion
 from gitops_promotion.context import Context
-from gitops_promotion.deployed import deployed_at
 from gitops_promotion.errors import PromotionError
+from gitops_promotion.history.deployed import deployed_at
 from gitops_promotion.names import validate_name
 from gitops_promotion.policy import Decision, evaluate
 from gitops_promotion.result import Result
@@ -62,12 +62,17 @@ def release(
     kind: Literal["release", "rollback"] = "release",
 ) -> Result:
     """Open (or update) the release PR that sets ``tag`` for ``group/app`` in ``env``."""
-    from gitops_promotion.manifests import validate_digest, validate_tag  # noqa: PLC0415
+    from gitops_promotion.manifests import validate_digest, validate_tag
 
     state = PromotionState(
-        group=validate_name("group", group), app=validate_name("app", app), tag=validate_tag(tag),
-        env=ctx.config.env(env).name, digest=validate_digest(digest) if digest else "", type=kind,
-        reason=reason.strip(), requester=requester_of(ctx, requester),
+        group=validate_name("group", group),
+        app=validate_name("app", app),
+        tag=validate_tag(tag),
+        env=ctx.config.env(env).name,
+        digest=validate_digest(digest) if digest else "",
+        type=kind,
+        reason=reason.strip(),
+        requester=requester_of(ctx, requester),
     )
     _ = ctx.provider  # built first: it supplies git's credentials for the fetch
     ctx.repo.fetch(*{ctx.location(e, group).branch for e in ctx.config.env_names})
@@ -83,7 +88,7 @@ def release(
 
 def previous_distinct_tag(ctx: Context, group: str, app: str, env: str) -> tuple[str | None, str | None]:
     """(current tag, the tag ``env`` ran before it) from the env's history; None when history has none."""
-    from gitops_promotion.inventory import collect  # noqa: PLC0415
+    from gitops_promotion.history.inventory import collect
 
     inv = collect(ctx, group=group, app=app, fetch=False)
     cell = inv.cells.get((group, app, env))
@@ -112,9 +117,12 @@ def rollback(
     current, previous = previous_distinct_tag(ctx, group, app, env)
     target = to or previous
     if target is None:
-        msg = (f"no earlier tag of {group}/{app} in {env} in the git history "
-               f"(it runs {current or 'nothing'}); pass --to TAG")
+        msg = (
+            f"no earlier tag of {group}/{app} in {env} in the git history "
+            f"(it runs {current or 'nothing'}); pass --to TAG"
+        )
         raise PromotionError(msg)
     reason = reason or f"roll back {group}/{app} in {env} from {current or 'nothing'} to {target}"
-    return release(ctx, group=group, app=app, tag=target, env=env, reason=reason, force=force,
-                   requester=requester, kind="rollback")
+    return release(
+        ctx, group=group, app=app, tag=target, env=env, reason=reason, force=force, requester=requester, kind="rollback"
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError, UsageError
-from gitops_promotion.inventory import Inventory, collect
+from gitops_promotion.history.inventory import Inventory, collect
 from gitops_promotion.names import validate_name
 from gitops_promotion.providers.base import Provider
 from gitops_promotion.result import Result
@@ -28,9 +28,9 @@ def show(
     clock: Callable[[], float] = time.time,
 ) -> Result:
     """The matrix app x environment from each env's branch head; PRs and gates when a forge is reachable."""
-    from gitops_promotion.render.common import web_base  # noqa: PLC0415
-    from gitops_promotion.render.data import inventory_data  # noqa: PLC0415
-    from gitops_promotion.render.markdown import render_markdown  # noqa: PLC0415
+    from gitops_promotion.render.common import web_base
+    from gitops_promotion.render.data import inventory_data
+    from gitops_promotion.render.markdown import render_markdown
 
     if output not in FORMATS:
         msg = f"--output {output!r} is not one of: {', '.join(FORMATS)}"
@@ -40,8 +40,7 @@ def show(
         raise UsageError(msg)
     group = validate_name("group", group) if group else None
     app = validate_name("app", app) if app else None
-    provider, problem = (None, "offline: open pull requests and gates not read") if offline else (
-        _provider(ctx))
+    provider, problem = (None, "offline: open pull requests and gates not read") if offline else (_provider(ctx))
     inv = collect(ctx, group=group, app=app, fetch=fetch, clock=clock)
     if provider is not None:
         _add_pending(ctx, inv, provider, group, app)
@@ -52,15 +51,20 @@ def show(
     message = _summary(inv)
     lines: tuple[str, ...] = ()
     if output == "text":
-        from gitops_promotion.render.text import render_text  # noqa: PLC0415
+        from gitops_promotion.render.text import render_text
 
         lines = tuple(render_text(inv))
     elif output == "markdown":
         lines, message = (markdown.rstrip("\n"),), ""
     elif output == "html":
         lines, message = _html(inv, base, out, message)
-    return Result(outcome="done", message=message, lines=lines, summary_md=markdown,
-                  data=inventory_data(inv, base) if output == "json" else {})
+    return Result(
+        outcome="done",
+        message=message,
+        lines=lines,
+        summary_md=markdown,
+        data=inventory_data(inv, base) if output == "json" else {},
+    )
 
 
 def _provider(ctx: Context) -> tuple[Provider | None, str]:
@@ -70,10 +74,8 @@ def _provider(ctx: Context) -> tuple[Provider | None, str]:
         return None, f"no forge ({exc}): open pull requests and gates not read"
 
 
-def _add_pending(
-    ctx: Context, inv: Inventory, provider: Provider, group: str | None, app: str | None
-) -> None:
-    from gitops_promotion.pending import read_pending  # noqa: PLC0415
+def _add_pending(ctx: Context, inv: Inventory, provider: Provider, group: str | None, app: str | None) -> None:
+    from gitops_promotion.history.pending import read_pending
 
     try:
         inv.pending = read_pending(ctx.config, provider, group=group, app=app)
@@ -83,7 +85,7 @@ def _add_pending(
 
 
 def _html(inv: Inventory, base: str | None, out: Path | None, message: str) -> tuple[tuple[str, ...], str]:
-    from gitops_promotion.render.html import render_html  # noqa: PLC0415
+    from gitops_promotion.render.html import render_html
 
     page = render_html(inv, base=base)
     if out is None:

@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gitops_promotion import notify
+from gitops_promotion.commands import notify
 from gitops_promotion.commands.promote import TOOL_PREFIXES
 from gitops_promotion.context import Context
-from gitops_promotion.deployed import deployed_at
 from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.gate import GateReading, read_gate
+from gitops_promotion.history.deployed import deployed_at
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState, StateError, parse_state
@@ -52,9 +52,7 @@ def status(
         msg = f"pull request {pr.number} on {branch} carries no promotion metadata; was it edited by hand?"
         raise PromotionError(msg)
     if state.type != "promote":
-        return _open(
-            f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened"
-        )
+        return _open(f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened")
     previous = ctx.config.previous_env(state.env)
     if previous is None or not state.sha:
         return _open(f"{state.env} is the first environment; nothing to wait for")
@@ -110,15 +108,11 @@ def _observe(ctx: Context, state: PromotionState, prev_env: str, name: str) -> O
 
 
 def _finish(
-    ctx: Context,
-    *,
-    pr: PullRequest, state: PromotionState, name: str, seen: Observation, timeout: float
+    ctx: Context, *, pr: PullRequest, state: PromotionState, name: str, seen: Observation, timeout: float
 ) -> Result:
     verdict = seen.reading.verdict
     detail = seen.reading.describe()
-    where = f"commit {seen.commit[:12]}" + (
-        "" if seen.commit == state.sha else f" (later than {state.sha[:12]})"
-    )
+    where = f"commit {seen.commit[:12]}" + ("" if seen.commit == state.sha else f" (later than {state.sha[:12]})")
     if verdict == "success":
         outcome, code = "gate-open", 0
         message = f"successful reconciliation for {name}"

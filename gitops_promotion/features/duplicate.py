@@ -71,8 +71,7 @@ def write_feature(spec: FeatureSpec, env_dir: Path, *, repo_root: Path, command:
         raise ManifestError(msg, file=rel_env)
     images = _app_images(spec, env_dir, chosen, repo_root=repo_root, command=command)
     directory = env_dir / feature_dir_name(spec.app, spec.feature)
-    files, copies = _write_copies(spec, directory, chosen=chosen, images=images, rel_env=rel_env,
-                                  command=command)
+    files, copies = _write_copies(spec, directory, chosen=chosen, images=images, rel_env=rel_env, command=command)
     dir_name = directory.name
     data = env_file.read_bytes()
     rel_file = env_file.relative_to(repo_root).as_posix()
@@ -93,8 +92,7 @@ def write_feature(spec: FeatureSpec, env_dir: Path, *, repo_root: Path, command:
                 "set featureOverwrite: true for this app or move that override below the env"
             )
             raise ManifestError(msg, file=rel_env)
-    return Written(paths=[directory, env_file], files=files, patched_images=bool(wrong),
-                   drift=_drift(copies, rendered))
+    return Written(paths=[directory, env_file], files=files, patched_images=bool(wrong), drift=_drift(copies, rendered))
 
 
 def _rel(path: Path, repo_root: Path) -> str:
@@ -109,8 +107,8 @@ def _app_images(
     spec: FeatureSpec, env_dir: Path, chosen: list[Resource], *, repo_root: Path, command: Sequence[str]
 ) -> dict[tuple[str, str, str], str]:
     """The feature image of each app container among ``chosen``, keyed by ContainerRef.key."""
-    from gitops_promotion.manifests import apply_edits, plan_edits  # noqa: PLC0415
-    from gitops_promotion.manifests.images import parse_image_ref, with_tag  # noqa: PLC0415
+    from gitops_promotion.manifests import apply_edits, plan_edits
+    from gitops_promotion.manifests.images import parse_image_ref, with_tag
 
     edits = plan_edits([env_dir], repo_root=repo_root, group=spec.group, app=spec.app, tag=PROBE_TAG)
     apply_edits(edits)
@@ -152,7 +150,7 @@ def _write_copies(
     own Ingress backend, a StatefulSet's serviceName) at the copy. Frozen names carry no such memory, while
     kustomize still renames every reference inside the copy (ConfigMaps, Secrets, Services...) on the way.
     """
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     services = [obj for obj in chosen if kind_of(obj) == "Service"]
     keys = {service_key(namespace_of(obj), name_of(obj)) for obj in services}
@@ -197,9 +195,9 @@ def _file_name(obj: Resource, taken: list[str]) -> str:
 
 
 def _dump(obj: Resource) -> str:
-    import io  # noqa: PLC0415
+    import io
 
-    from ruamel.yaml import YAML  # noqa: PLC0415
+    from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.width = 4096  # never fold a long value onto a second line
@@ -209,7 +207,11 @@ def _dump(obj: Resource) -> str:
 
 
 def _wrong_images(
-    spec: FeatureSpec, env_dir: Path, images: dict[tuple[str, str, str], str], *, repo_root: Path,
+    spec: FeatureSpec,
+    env_dir: Path,
+    images: dict[tuple[str, str, str], str],
+    *,
+    repo_root: Path,
     command: Sequence[str],
 ) -> tuple[list[tuple[ContainerRef, str, str]], list[Resource]]:
     """App containers of the rendered copy not running the feature image (ref in the render, want, got), and

@@ -68,8 +68,8 @@ def normalize_entry(entry: str) -> str:
 
 # -- byte-preserving list edits ------------------------------------------------------------------------
 def _compose(text: str, rel: str) -> Any:
-    from ruamel.yaml import YAML  # noqa: PLC0415 - loaded only for feature commands
-    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         root = YAML(typ="rt").compose(text)
@@ -148,9 +148,7 @@ def add_entry(data: bytes, key: str, value: str, rel: str) -> bytes:
     return _encode(bom, f"{head}{prefix}{scalar(value)}{nl}{text[at:]}")
 
 
-def remove_entries(
-    data: bytes, key: str, matches: Callable[[str], bool], rel: str
-) -> tuple[bytes, list[str]]:
+def remove_entries(data: bytes, key: str, matches: Callable[[str], bool], rel: str) -> tuple[bytes, list[str]]:
     """``data`` without the entries of list ``key`` for which ``matches`` is true, and those entries."""
     bom, text = _decode(data, rel)
     found = _entry_node(_compose(text, rel), key)
@@ -169,7 +167,7 @@ def remove_entries(
             # An empty block list cannot be written in place; an empty flow list keeps the key valid.
             start = found[0].end_mark.index
             colon = text.index(":", start)
-            text = f"{text[: colon + 1]} []{text[colon + 1:]}"
+            text = f"{text[: colon + 1]} []{text[colon + 1 :]}"
             offset = 3
         else:
             offset = 0

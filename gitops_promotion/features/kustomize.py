@@ -45,8 +45,8 @@ def render(directory: Path, command: Sequence[str], *, where: str) -> list[Resou
 
     ``where`` names the directory in error messages (its path in the repository).
     """
-    from ruamel.yaml import YAML  # noqa: PLC0415 - loaded only when a feature is rendered
-    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     rel = where
     args = [*command, str(directory), "--load-restrictor=LoadRestrictionsNone"]

@@ -51,6 +51,7 @@ def labels_of(obj: Resource) -> Mapping[str, Any]:
 
 def select(objects: list[Resource], selector: Mapping[str, str]) -> list[Resource]:
     """Objects carrying every label of ``selector``, except feature copies (they carry FEATURE_LABEL)."""
+
     def wanted(obj: Resource) -> bool:
         labels = labels_of(obj)
         return FEATURE_LABEL not in labels and all(labels.get(k) == v for k, v in selector.items())

@@ -33,8 +33,8 @@ def feature_label(data: bytes) -> str | None:
     """The feature label's value in a kustomization's ``labels[].pairs`` or ``commonLabels``, if any."""
     if FEATURE_LABEL.encode() not in data:
         return None
-    from ruamel.yaml import YAML  # noqa: PLC0415 - loaded only for feature commands
-    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         doc: Any = YAML(typ="safe", pure=True).load(data)
@@ -50,9 +50,7 @@ def feature_label(data: bytes) -> str | None:
     return None
 
 
-def find_feature_dirs(
-    repo: GitRepo, rev: str, env_path: str, group: str, apps: Sequence[str]
-) -> list[FeatureDir]:
+def find_feature_dirs(repo: GitRepo, rev: str, env_path: str, group: str, apps: Sequence[str]) -> list[FeatureDir]:
     """Feature copies of ``group``'s configured ``apps`` directly under ``env_path`` at ``rev``."""
     # One `git grep` finds the candidates, so an env with hundreds of app directories costs one process.
     patterns = [f"{env_path}/*/{name}" for name in KUSTOMIZATION_FILES]

@@ -103,9 +103,7 @@ def _is_target(marker: Marker, group: str, app: str) -> bool:
     return marker.namespace == group and marker.name == app
 
 
-def _no_marker(
-    files: list[ParsedFile], paths: Sequence[Path], repo_root: Path, group: str, app: str
-) -> ManifestError:
+def _no_marker(files: list[ParsedFile], paths: Sequence[Path], repo_root: Path, group: str, app: str) -> ManifestError:
     where = ", ".join(relative(p, repo_root) for p in paths)
     first: dict[str, Marker] = {}
     for parsed in files:
@@ -208,7 +206,7 @@ def _double_quoted(value: str) -> str:
 
 def _write_atomically(real: str, edit: FileEdit) -> None:
     # No fsync: a git checkout is not a database; what matters is that no reader ever sees half a file.
-    import tempfile  # noqa: PLC0415 - only when writing; it pulls in shutil and random at import
+    import tempfile
 
     target = Path(real)
     mode = stat.S_IMODE(target.stat().st_mode)

@@ -149,7 +149,7 @@ def _parse_marker_comment(comment: str, rel: str, line: int) -> tuple[str, str, 
     body = comment.lstrip("# \t").rstrip(" \t")
     if not (body.startswith("{") and body.endswith("}")) or _TOKEN_TEXT not in body:
         return None
-    import json  # noqa: PLC0415 - only for files with markers
+    import json
 
     try:
         obj = json.loads(body)
@@ -179,8 +179,10 @@ def _marked_scalar(
     """The scalar ending last on the line before the comment; an error when the marker is on anything else."""
     best: Scalar | None = None
     for scalar in near:
-        if line_start <= scalar.end <= hash_at and scalar.style not in BLOCK_STYLES and (
-            best is None or scalar.end > best.end
+        if (
+            line_start <= scalar.end <= hash_at
+            and scalar.style not in BLOCK_STYLES
+            and (best is None or scalar.end > best.end)
         ):
             best = scalar
     if best is not None:

@@ -111,7 +111,7 @@ def compose(text: str, rel: str, lines: Lines) -> list[Any]:
 
 
 def _compose_c(text: str) -> list[Any]:
-    from ruamel.yaml.cyaml import CBaseLoader  # noqa: PLC0415 - optional C extension, loaded on first use
+    from ruamel.yaml.cyaml import CBaseLoader
 
     loader = CBaseLoader(text)
     try:
@@ -124,8 +124,8 @@ def _compose_c(text: str) -> list[Any]:
 
 
 def _compose_pure(text: str, rel: str, lines: Lines) -> list[Any]:
-    from ruamel.yaml import YAML  # noqa: PLC0415 - keep CLI start-up light (DESIGN 7)
-    from ruamel.yaml.error import YAMLError  # noqa: PLC0415
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     yaml = YAML(typ="safe", pure=True)
     try:

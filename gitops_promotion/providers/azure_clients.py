@@ -22,7 +22,7 @@ def point_cache(cache_dir: str | None) -> None:
     """Honour AZURE_DEVOPS_CACHE_DIR from our settings: the SDK reads it only once, when first imported."""
     if not cache_dir:
         return
-    from azure.devops import _file_cache  # noqa: PLC0415 - the SDK has no public setting for this
+    from azure.devops import _file_cache
 
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     for cache, name in ((_file_cache.OPTIONS_CACHE, "options"), (_file_cache.RESOURCE_CACHE, "resources")):
@@ -59,7 +59,7 @@ class Clients:
 
     @cached_property
     def _creds(self) -> Any:
-        from msrest.authentication import BasicAuthentication, BasicTokenAuthentication  # noqa: PLC0415 - lazy
+        from msrest.authentication import BasicAuthentication, BasicTokenAuthentication
 
         point_cache(self._cache_dir)
         if self._bearer:
@@ -68,13 +68,13 @@ class Clients:
 
     @cached_property
     def location(self) -> Any:
-        from azure.devops.v7_1.location.location_client import LocationClient  # noqa: PLC0415
+        from azure.devops.v7_1.location.location_client import LocationClient
 
         return prepare(LocationClient(self.base_url, self._creds), self._sleep)
 
     def _area_url(self, area_id: str) -> str:
         """Where the API area lives: the organisation URL on dev.azure.com; the collection on a server."""
-        from azure.devops import _file_cache  # noqa: PLC0415 - the SDK's own cache, shared with its tools
+        from azure.devops import _file_cache
 
         location = self.location
         key = location.normalized_url
@@ -91,13 +91,13 @@ class Clients:
 
     @cached_property
     def git(self) -> Any:
-        from azure.devops.v7_1.git.git_client import GitClient  # noqa: PLC0415
+        from azure.devops.v7_1.git.git_client import GitClient
 
         return prepare(GitClient(self._area_url(GitClient.resource_area_identifier), self._creds), self._sleep)
 
     @cached_property
     def security(self) -> Any:
-        from azure.devops.v7_1.security.security_client import SecurityClient  # noqa: PLC0415
+        from azure.devops.v7_1.security.security_client import SecurityClient
 
         # The security API has no resource area of its own: it lives on the organisation/collection URL.
         return prepare(SecurityClient(self.base_url, self._creds), self._sleep)

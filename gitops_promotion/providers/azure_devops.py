@@ -105,7 +105,7 @@ def _auto_complete_set(raw: Any) -> bool:
 
 def _auto_complete_change(raw: Any, who: Callable[[], str] | None, strategy: str, delete_branch: bool) -> Any:
     """The PATCH that sets auto-complete as ``who()`` (None: clears it); None when it is already so."""
-    from azure.devops.v7_1.git.models import (  # noqa: PLC0415 - lazy SDK
+    from azure.devops.v7_1.git.models import (
         GitPullRequest,
         GitPullRequestCompletionOptions,
         IdentityRef,
@@ -246,14 +246,14 @@ class AzureDevOpsProvider:
         return found
 
     def find_open_pr(self, head: str, base: str) -> PullRequest | None:
-        from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria  # noqa: PLC0415 - lazy SDK
+        from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria
 
         criteria = GitPullRequestSearchCriteria(source_ref_name=_ref(head), target_ref_name=_ref(base), status="active")
         found = self._search(criteria, top=1)
         return self._full(found[0]) if found else None
 
     def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
-        from azure.devops.v7_1.git.models import GitPullRequest  # noqa: PLC0415 - lazy SDK
+        from azure.devops.v7_1.git.models import GitPullRequest
 
         new = GitPullRequest(source_ref_name=_ref(head), target_ref_name=_ref(base), title=title, description=body)
         try:
@@ -270,7 +270,7 @@ class AzureDevOpsProvider:
         return self._to_pr(created)
 
     def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
-        from azure.devops.v7_1.git.models import GitPullRequest  # noqa: PLC0415 - lazy SDK
+        from azure.devops.v7_1.git.models import GitPullRequest
 
         if pr.title == title and pr.body == body:
             return pr
@@ -322,7 +322,7 @@ class AzureDevOpsProvider:
 
     def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:
         """The completed PR whose merge commit is ``sha`` (``lastMergeCommit`` query), read in full."""
-        from azure.devops.v7_1.git.models import (  # noqa: PLC0415 - lazy SDK
+        from azure.devops.v7_1.git.models import (
             GitPullRequestQuery,
             GitPullRequestQueryInput,
         )
@@ -339,7 +339,7 @@ class AzureDevOpsProvider:
         return None
 
     def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
-        from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria  # noqa: PLC0415 - lazy SDK
+        from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria
 
         # The API filters by exact source ref only, so a prefix means paging through the active PRs.
         criteria = GitPullRequestSearchCriteria(status="active")
@@ -380,7 +380,7 @@ class AzureDevOpsProvider:
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
         """Post the gate's result as a PR status so reviewers see why the PR is blocked."""
-        from azure.devops.v7_1.git.models import GitPullRequestStatus, GitStatusContext  # noqa: PLC0415
+        from azure.devops.v7_1.git.models import GitPullRequestStatus, GitStatusContext
 
         status = GitPullRequestStatus(
             context=GitStatusContext(genre=GATE_GENRE, name=GATE_NAME),
@@ -398,7 +398,7 @@ class AzureDevOpsProvider:
     # -- doctor ----------------------------------------------------------------------------------------
     def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:
         """Build validation for the gate pipeline on each base branch, and push rights for the token."""
-        from gitops_promotion.providers.azure_doctor import settings_checks  # noqa: PLC0415
+        from gitops_promotion.providers.azure_doctor import settings_checks
 
         return settings_checks(self, base_branches=base_branches, required_check=required_check)
 

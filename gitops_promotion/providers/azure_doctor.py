@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
+from gitops_promotion.providers.azure_remote import AzureRepo
 from gitops_promotion.providers.base import Check
 
-if TYPE_CHECKING:
-    from gitops_promotion.providers.azure_devops import AzureDevOpsProvider
+T = TypeVar("T")
+
+
+class AzureApi(Protocol):
+    """What the checks need of the adapter; a Protocol so this module does not import azure_devops back."""
+
+    repo: AzureRepo
+
+    @property
+    def git_client(self) -> Any: ...
+
+    @property
+    def security_client(self) -> Any: ...
+
+    def call(self, what: str, fn: Callable[[], T]) -> T: ...
+
+    def repository(self) -> Any: ...
+
 
 # Well-known ids, the same in every organisation and on Azure DevOps Server.
 BUILD_POLICY = "0609b952-1397-4640-95ec-e00a01b2c241"  # Build validation
@@ -39,7 +57,7 @@ def _gate_policy(policy: Any, required_check: str) -> str | None:
     return None
 
 
-def _branch_check(provider: AzureDevOpsProvider, repo_id: str, branch: str, required_check: str) -> Check:
+def _branch_check(provider: AzureApi, repo_id: str, branch: str, required_check: str) -> Check:
     answer = provider.call(
         f"reading the branch policies of {branch}",
         lambda: provider.git_client.get_policy_configurations(
@@ -60,7 +78,7 @@ def _branch_check(provider: AzureDevOpsProvider, repo_id: str, branch: str, requ
     )
 
 
-def _allowed(provider: AzureDevOpsProvider, token: str, bit: int, label: str) -> bool:
+def _allowed(provider: AzureApi, token: str, bit: int, label: str) -> bool:
     answer: list[bool] = provider.call(
         f"checking the token's {label} permission",
         lambda: provider.security_client.has_permissions(
@@ -70,7 +88,7 @@ def _allowed(provider: AzureDevOpsProvider, token: str, bit: int, label: str) ->
     return bool(answer and answer[0])
 
 
-def _rights_check(provider: AzureDevOpsProvider, project_id: str, repo_id: str) -> Check:
+def _rights_check(provider: AzureApi, project_id: str, repo_id: str) -> Check:
     token = f"repoV2/{project_id}/{repo_id}"
     missing = [(what, label) for what, bit, label in RIGHTS if not _allowed(provider, token, bit, label)]
     return Check(
@@ -85,7 +103,7 @@ def _rights_check(provider: AzureDevOpsProvider, project_id: str, repo_id: str) 
     )
 
 
-def settings_checks(provider: AzureDevOpsProvider, *, base_branches: list[str], required_check: str) -> list[Check]:
+def settings_checks(provider: AzureApi, *, base_branches: list[str], required_check: str) -> list[Check]:
     """Doctor's Azure DevOps checks; each API failure is raised as ProviderError by ``provider.call``."""
     repository = provider.repository()
     checks = [_branch_check(provider, repository.id, branch, required_check) for branch in base_branches]

@@ -43,9 +43,9 @@ def retry_delay(response: Any, attempt: int) -> float:
 
 def retrying(send: Callable[..., Any], sleep: Callable[[float], None]) -> Callable[..., Any]:
     """Wrap msrest's ``ServiceClient.send`` so every method is retried on 429/5xx and dropped connections."""
-    from msrest.exceptions import ClientRequestError  # noqa: PLC0415 - lazy SDK
-    from requests import ConnectionError as DroppedError  # noqa: PLC0415
-    from requests import Timeout  # noqa: PLC0415
+    from msrest.exceptions import ClientRequestError
+    from requests import ConnectionError as DroppedError
+    from requests import Timeout
 
     def send_with_retry(request: Any, headers: Any = None, content: Any = None, **kwargs: Any) -> Any:
         for attempt in range(MAX_ATTEMPTS):
@@ -75,7 +75,7 @@ def _one_line(text: str, token: str) -> str:
 
 def sdk_call(what: str, fn: Callable[[], T], token: str) -> T:
     """Run one SDK call; its exceptions become ApiError (one line, token masked)."""
-    from msrest.exceptions import ClientException  # noqa: PLC0415
+    from msrest.exceptions import ClientException
 
     try:
         return fn()

@@ -39,7 +39,7 @@ def read_private_key(value: str) -> str:
 
 
 def _check_rsa_key(pem: str) -> None:
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key  # noqa: PLC0415 - SDK-only
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     try:
         load_pem_private_key(pem.encode(), password=None)
@@ -52,7 +52,7 @@ def app_installation_token(
     app_id: str, private_key: str, location: GitHubLocation, resilience: Resilience, timeout: int
 ) -> str:
     """Sign a JWT as the app, find its installation on the repository, and mint an installation token."""
-    from github import Auth, GithubIntegration  # noqa: PLC0415 - SDK loads only when a provider is built
+    from github import Auth, GithubIntegration
 
     if not app_id.strip().isdigit():
         msg = f"--github-app-id {app_id!r} must be the numeric App ID"

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from gitops_promotion.errors import ProviderError, PullRequestExists
-from gitops_promotion.gitrepo import GitRepo, Identity, merge_refs
+from gitops_promotion.ci.identity import Identity
+from gitops_promotion.errors import GitError, ProviderError, PullRequestExists
+from gitops_promotion.gitrepo import GitRepo
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.base import (
     AutoMergeOutcome,
@@ -42,9 +44,7 @@ class LocalForge:
         with lock_path.open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             data: dict[str, Any] = (
-                json.loads(self.path.read_text())
-                if self.path.exists()
-                else {"next": 1, "prs": [], "statuses": {}}
+                json.loads(self.path.read_text()) if self.path.exists() else {"next": 1, "prs": [], "statuses": {}}
             )
             yield data
             tmp = self.path.with_suffix(".tmp")
@@ -129,9 +129,7 @@ class LocalForge:
 
     def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
         with self._data() as data:
-            return [
-                self._pr(r) for r in data["prs"] if r["state"] == "open" and r["head"].startswith(head_prefix)
-            ]
+            return [self._pr(r) for r in data["prs"] if r["state"] == "open" and r["head"].startswith(head_prefix)]
 
     def commit_statuses(self, sha: str) -> list[CommitStatus]:
         with self._data() as data:
@@ -204,3 +202,35 @@ def forge_dir(repo: GitRepo) -> Path:
 
 def build(settings: ProviderSettings) -> LocalForge:
     return LocalForge(forge_dir(GitRepo(settings.repo_root)))
+
+
+def merge_refs(git_dir: Path, *, base: str, head: str, message: str, identity: Identity, squash: bool = False) -> str:
+    """Merge branch ``head`` into branch ``base`` inside ``git_dir`` (bare or not) without a working tree.
+
+    Used by the local provider (the demo's stand-in forge). Raises GitError on conflicts.
+    """
+    import subprocess
+
+    def run(*args: str) -> str:
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": identity.name,
+            "GIT_AUTHOR_EMAIL": identity.email,
+            "GIT_COMMITTER_NAME": identity.name,
+            "GIT_COMMITTER_EMAIL": identity.email,
+        }
+        proc = subprocess.run(
+            ["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, env=env, check=False
+        )
+        if proc.returncode != 0:
+            msg = f"git {args[0]} failed: {proc.stderr.strip() or proc.stdout.strip()}"
+            raise GitError(msg)
+        return proc.stdout.strip()
+
+    base_sha = run("rev-parse", f"refs/heads/{base}")
+    head_sha = run("rev-parse", f"refs/heads/{head}")
+    tree = run("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
+    parents = ["-p", base_sha] if squash else ["-p", base_sha, "-p", head_sha]
+    commit = run("commit-tree", tree, *parents, "-m", message)
+    run("update-ref", f"refs/heads/{base}", commit, base_sha)
+    return commit

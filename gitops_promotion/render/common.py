@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from gitops_promotion.inventory import Cell, Lag
-from gitops_promotion.timeline import Change, Image
+from gitops_promotion.history.inventory import Cell, Lag
+from gitops_promotion.history.timeline import Change, Image
 
 _UNITS = ((86400 * 365, "y"), (86400 * 30, "mo"), (86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m"))
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_promotion.inventory import Cell, Inventory, Pending
+from gitops_promotion.history.inventory import Cell, Inventory, Pending
+from gitops_promotion.history.timeline import Change, Image
 from gitops_promotion.render.common import pr_url
-from gitops_promotion.timeline import Change, Image
 
 
 def image_data(image: Image | None) -> dict[str, Any] | None:
@@ -43,9 +43,17 @@ def cell_data(cell: Cell, base: str | None = None) -> dict[str, Any]:
 
 def pending_data(pending: Pending) -> dict[str, Any]:
     return {
-        "number": pending.number, "url": pending.url, "type": pending.kind, "group": pending.group,
-        "app": pending.app, "tag": pending.tag, "env": pending.env, "branch": pending.head,
-        "gate": pending.gate, "gate_detail": pending.gate_detail, "created_at": pending.created_at,
+        "number": pending.number,
+        "url": pending.url,
+        "type": pending.kind,
+        "group": pending.group,
+        "app": pending.app,
+        "tag": pending.tag,
+        "env": pending.env,
+        "branch": pending.head,
+        "gate": pending.gate,
+        "gate_detail": pending.gate_detail,
+        "created_at": pending.created_at,
     }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from html import escape
 
-from gitops_promotion.inventory import Cell, Inventory, Pending
+from gitops_promotion.history.inventory import Cell, Inventory, Pending
+from gitops_promotion.history.timeline import AppKey, Change
 from gitops_promotion.render.common import ago, iso, lag_text, pr_label, pr_url, short_digest
 from gitops_promotion.render.dashboard_assets import CSS, JS
-from gitops_promotion.timeline import AppKey, Change
 
 _DRIFT = ("behind", "differs", "missing")
 
@@ -34,13 +34,15 @@ def _cell(cell: Cell, now: int, base: str | None) -> str:
     tag = cell.image.tag or "(no tag)"
     parts = [f'<div class="tag">{escape(tag)}</div>']
     if cell.image.digest:
-        parts.append(f'<div class="digest" title="{escape(cell.image.digest)}">'
-                     f"{escape(short_digest(cell.image.digest))}</div>")
+        parts.append(
+            f'<div class="digest" title="{escape(cell.image.digest)}">{escape(short_digest(cell.image.digest))}</div>'
+        )
     if cell.arrived:
         commit = cell.arrived.commit
         link = _link(pr_label(cell.arrived), pr_url(base, commit.pr_number))
-        parts.append(f'<div class="meta" title="{escape(commit.subject)}">{link} · '
-                     f"{_when(commit.timestamp, now)}</div>")
+        parts.append(
+            f'<div class="meta" title="{escape(commit.subject)}">{link} · {_when(commit.timestamp, now)}</div>'
+        )
     lag = lag_text(cell.lag, now)
     if lag:
         parts.append(f'<span class="badge lag-{cell.lag.state}">{escape(lag)}</span>')
@@ -49,19 +51,23 @@ def _cell(cell: Cell, now: int, base: str | None) -> str:
 
 def _matrix(inv: Inventory, base: str | None) -> str:
     now = inv.generated_at
-    head = "".join(f'<th>{escape(e.name)}<br><span class="branch">{escape(e.branch)}</span></th>'
-                   for e in inv.envs)
+    head = "".join(f'<th>{escape(e.name)}<br><span class="branch">{escape(e.branch)}</span></th>' for e in inv.envs)
     rows = []
     for key in inv.apps:
         cells = [inv.cell(key, e.name) for e in inv.envs]
         drift = "1" if any(c.lag.state in _DRIFT for c in cells) else "0"
         anchor = _anchor(key)
-        name = (f'<a href="#{anchor}" data-open="{anchor}"><span class="group">{escape(key[0])}/</span>'
-                f"{escape(key[1])}</a>")
-        rows.append(f'<tr data-app="{escape(key[0])}/{escape(key[1])}" data-drift="{drift}">'
-                    f'<td class="app">{name}</td>' + "".join(_cell(c, now, base) for c in cells) + "</tr>")
-    return (f'<div class="card"><table id="matrix"><thead><tr><th>App</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+        name = (
+            f'<a href="#{anchor}" data-open="{anchor}"><span class="group">{escape(key[0])}/</span>{escape(key[1])}</a>'
+        )
+        rows.append(
+            f'<tr data-app="{escape(key[0])}/{escape(key[1])}" data-drift="{drift}">'
+            f'<td class="app">{name}</td>' + "".join(_cell(c, now, base) for c in cells) + "</tr>"
+        )
+    return (
+        f'<div class="card"><table id="matrix"><thead><tr><th>App</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _pending(items: list[Pending], now: int) -> str:
@@ -79,8 +85,10 @@ def _pending(items: list[Pending], now: int) -> str:
             f'<td>{escape(p.group)}/{escape(p.app)}</td><td class="tag">{escape(p.tag)}</td>'
             f"<td>{escape(p.env)}</td><td>{gate}</td><td>{_when(p.created_at, now)}</td></tr>"
         )
-    return ('<div class="card pending"><table><thead><tr><th>PR</th><th>Type</th><th>App</th><th>Tag</th>'
-            f'<th>Into</th><th>Gate</th><th>Opened</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return (
+        '<div class="card pending"><table><thead><tr><th>PR</th><th>Type</th><th>App</th><th>Tag</th>'
+        f"<th>Into</th><th>Gate</th><th>Opened</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _history_row(change: Change, now: int, base: str | None) -> str:
@@ -89,10 +97,12 @@ def _history_row(change: Change, now: int, base: str | None) -> str:
     before = change.previous.tag if change.previous and change.previous.tag else "—"
     number = commit.pr_number
     link = _link(f"#{number}", pr_url(base, number)) if number is not None else "—"  # the commit has a column
-    return (f'<tr><td>{escape(change.env)}</td><td class="tag">{escape(tag)}</td>'
-            f'<td class="sub">{escape(before)}</td><td>{link}</td>'
-            f"<td>{escape(commit.author)}</td><td>{_when(commit.timestamp, now)}</td>"
-            f'<td class="mono" title="{escape(commit.subject)}">{commit.sha[:10]}</td></tr>')
+    return (
+        f'<tr><td>{escape(change.env)}</td><td class="tag">{escape(tag)}</td>'
+        f'<td class="sub">{escape(before)}</td><td>{link}</td>'
+        f"<td>{escape(commit.author)}</td><td>{_when(commit.timestamp, now)}</td>"
+        f'<td class="mono" title="{escape(commit.subject)}">{commit.sha[:10]}</td></tr>'
+    )
 
 
 def _history(inv: Inventory, base: str | None) -> str:
@@ -104,7 +114,7 @@ def _history(inv: Inventory, base: str | None) -> str:
         blocks.append(
             f'<details class="hist" id="{_anchor(key)}" data-app="{escape(key[0])}/{escape(key[1])}">'
             f'<summary>{escape(key[0])}/{escape(key[1])}<span class="sub">{count}</span></summary>'
-            '<table><thead><tr><th>Env</th><th>Tag</th><th>Before</th><th>PR</th><th>By</th><th>When</th>'
+            "<table><thead><tr><th>Env</th><th>Tag</th><th>Before</th><th>PR</th><th>By</th><th>When</th>"
             f"<th>Commit</th></tr></thead><tbody>{rows}</tbody></table></details>"
         )
     return "".join(blocks)
@@ -114,8 +124,10 @@ def render_html(inv: Inventory, *, title: str = "What runs where", base: str | N
     """The whole page; ``base`` is the repository's web address for PR links (None: plain labels)."""
     now = inv.generated_at
     failed = [p for p in inv.pending if p.gate == "closed"]
-    chips = [f'<span class="chip"><b>{len(inv.apps)}</b> apps</span>',
-             f'<span class="chip"><b>{len(inv.envs)}</b> environments</span>']
+    chips = [
+        f'<span class="chip"><b>{len(inv.apps)}</b> apps</span>',
+        f'<span class="chip"><b>{len(inv.envs)}</b> environments</span>',
+    ]
     if inv.forge:
         chips.append(f'<span class="chip"><b>{len(inv.pending)}</b> open pull requests</span>')
     if failed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitops_promotion.inventory import Cell, Inventory
+from gitops_promotion.history.inventory import Cell, Inventory
 from gitops_promotion.render.common import ago, image_text, lag_text, pr_label, pr_url
 
 _GATE_ICON = {"open": "✅ open", "closed": "❌ closed", "waiting": "⏳ waiting", "n/a": "—"}
@@ -39,11 +39,12 @@ def render_markdown(inv: Inventory, base: str | None = None) -> str:
     else:
         out.append("_No image markers found._")
     if inv.pending:
-        out += ["", "#### Open pull requests", "", "| PR | Type | App | Tag | To | Gate |",
-                "|---|---|---|---|---|---|"]
+        out += ["", "#### Open pull requests", "", "| PR | Type | App | Tag | To | Gate |", "|---|---|---|---|---|---|"]
         for p in inv.pending:
-            out.append(f"| [#{p.number}]({p.url}) | {p.kind} | {_esc(p.group)}/{_esc(p.app)} "
-                       f"| `{_esc(p.tag)}` | {p.env} | {_GATE_ICON[p.gate]} |")
+            out.append(
+                f"| [#{p.number}]({p.url}) | {p.kind} | {_esc(p.group)}/{_esc(p.app)} "
+                f"| `{_esc(p.tag)}` | {p.env} | {_GATE_ICON[p.gate]} |"
+            )
     if inv.notes:
         out.append("")
         out += [f"> {_esc(note)}" for note in inv.notes]

@@ -34,14 +34,18 @@ def test_new_sets_output_variables_and_completes(
 ) -> None:
     _, work = example_repo
     env = {**azp, "SYSTEM_ACCESSTOKEN": TOKEN, "BUILD_SOURCESDIRECTORY": str(work)}
-    step = run_step(work, env, "new", "--provider", "local", "--group", "apps", "--app", "podinfo",
-                    "--tag", "6.5.1")
+    step = run_step(work, env, "new", "--provider", "local", "--group", "apps", "--app", "podinfo", "--tag", "6.5.1")
     assert step.code == 0, step.out + step.err
     lines = step.out.splitlines()
     assert lines[0] == f"##vso[task.setsecret]{TOKEN}"
     variables = _variables(step.out)
-    assert variables == {"result": "opened", "prNumber": "1", "prUrl": variables["prUrl"],
-                         "branch": "promote/apps-podinfo", "environment": "dev"}
+    assert variables == {
+        "result": "opened",
+        "prNumber": "1",
+        "prUrl": variables["prUrl"],
+        "branch": "promote/apps-podinfo",
+        "environment": "dev",
+    }
     assert lines[-1].startswith("##vso[task.complete result=Succeeded;]")
     summaries = re.findall(r"^##vso\[task\.uploadsummary\](.*)$", step.out, re.M)
     assert len(summaries) == 1
@@ -55,11 +59,21 @@ def test_config_error_is_an_issue_on_the_file_and_line(
 ) -> None:
     _, work = example_repo
     (work / "gitops-promotion.yaml").write_text(BROKEN_CONFIG)
-    step = run_step(work, {**azp, "BUILD_SOURCESDIRECTORY": str(work)}, "new", "--provider", "local",
-                    "--group", "apps", "--app", "podinfo", "--tag", "6.5.1")
+    step = run_step(
+        work,
+        {**azp, "BUILD_SOURCESDIRECTORY": str(work)},
+        "new",
+        "--provider",
+        "local",
+        "--group",
+        "apps",
+        "--app",
+        "podinfo",
+        "--tag",
+        "6.5.1",
+    )
     assert step.code == 2
-    match = re.search(r"^##vso\[task\.logissue type=error;sourcepath=([^;]*);linenumber=(\d+);\](.*)$",
-                      step.out, re.M)
+    match = re.search(r"^##vso\[task\.logissue type=error;sourcepath=([^;]*);linenumber=(\d+);\](.*)$", step.out, re.M)
     assert match, step.out
     assert match.group(1) == "gitops-promotion.yaml"
     assert int(match.group(2)) == BROKEN_LINE
@@ -82,11 +96,11 @@ def test_escaping_follows_the_logging_command_rules() -> None:
 
 def test_error_on_a_manifest_line(azp: dict[str, str]) -> None:
     runtime, out = _runtime(azp)
-    runtime.error(ManifestError("apps/dev/x.yaml:4: marker on a map; use a scalar", file="apps/dev/x.yaml",
-                                line=4))
+    runtime.error(ManifestError("apps/dev/x.yaml:4: marker on a map; use a scalar", file="apps/dev/x.yaml", line=4))
     assert out.getvalue().splitlines()[0] == (
         "##vso[task.logissue type=error;sourcepath=apps/dev/x.yaml;linenumber=4;]"
-        "apps/dev/x.yaml:4: marker on a map; use a scalar")  # ';' needs no escape in data
+        "apps/dev/x.yaml:4: marker on a map; use a scalar"
+    )  # ';' needs no escape in data
 
 
 def test_warnings_complete_with_issues(azp: dict[str, str]) -> None:
@@ -112,8 +126,13 @@ def test_group_and_mask(azp: dict[str, str]) -> None:
     runtime.mask("line1\nline2\nline1")
     with runtime.group("git fetch"):
         out.write("...\n")
-    assert out.getvalue().splitlines() == ["##vso[task.setsecret]line1", "##vso[task.setsecret]line2",
-                                           "##[group]git fetch", "...", "##[endgroup]"]
+    assert out.getvalue().splitlines() == [
+        "##vso[task.setsecret]line1",
+        "##vso[task.setsecret]line2",
+        "##[group]git fetch",
+        "...",
+        "##[endgroup]",
+    ]
 
 
 def test_pr_source_branch_strips_refs_heads() -> None:

@@ -54,16 +54,20 @@ def test_new_writes_outputs_summary_and_masks_the_token(
 ) -> None:
     _, work = example_repo
     env = {**gha, "GITOPS_PROMOTION_TOKEN": TOKEN, "GITHUB_WORKSPACE": str(work)}
-    step = run_step(work, env, "new", "--provider", "local", "--group", "apps", "--app", "podinfo",
-                    "--tag", "6.5.1")
+    step = run_step(work, env, "new", "--provider", "local", "--group", "apps", "--app", "podinfo", "--tag", "6.5.1")
     assert step.code == 0, step.out + step.err
     lines = step.out.splitlines()
     assert lines[0] == f"::add-mask::{TOKEN}"  # before anything else is printed
     assert lines.count(f"::add-mask::{TOKEN}") == 1
     assert "created branch promote/apps-podinfo with pull request 1" in lines
     outputs = parse_github_output(Path(gha["GITHUB_OUTPUT"]).read_text())
-    assert outputs == {"result": "opened", "pr-number": "1", "pr-url": outputs["pr-url"],
-                       "branch": "promote/apps-podinfo", "environment": "dev"}
+    assert outputs == {
+        "result": "opened",
+        "pr-number": "1",
+        "pr-url": outputs["pr-url"],
+        "branch": "promote/apps-podinfo",
+        "environment": "dev",
+    }
     assert outputs["pr-url"]
     summary = Path(gha["GITHUB_STEP_SUMMARY"]).read_text()
     assert summary.startswith("### ✅ gitops-promotion new: opened\n")
@@ -76,8 +80,19 @@ def test_config_error_is_an_annotation_on_the_file_and_line(
 ) -> None:
     _, work = example_repo
     (work / "gitops-promotion.yaml").write_text(BROKEN_CONFIG)
-    step = run_step(work, {**gha, "GITHUB_WORKSPACE": str(work)}, "new", "--provider", "local",
-                    "--group", "apps", "--app", "podinfo", "--tag", "6.5.1")
+    step = run_step(
+        work,
+        {**gha, "GITHUB_WORKSPACE": str(work)},
+        "new",
+        "--provider",
+        "local",
+        "--group",
+        "apps",
+        "--app",
+        "podinfo",
+        "--tag",
+        "6.5.1",
+    )
     assert step.code == 2
     match = re.search(r"^::error file=([^,]*),line=(\d+),title=gitops-promotion::(.*)$", step.out, re.M)
     assert match, step.out
@@ -92,8 +107,9 @@ def test_config_error_is_an_annotation_on_the_file_and_line(
 def test_json_output_still_annotates(run_step: RunStep, tmp_path: Path, gha: dict[str, str]) -> None:
     manifest = tmp_path / "deploy.yaml"
     manifest.write_text('image: registry.test/app:1.0 # {"$imagepolicy": "apps:app"}\n')
-    step = run_step(tmp_path, gha, "set-image", "--group", "apps", "--app", "app", "--tag", "2.0",
-                    "--output", "json", str(manifest))
+    step = run_step(
+        tmp_path, gha, "set-image", "--group", "apps", "--app", "app", "--tag", "2.0", "--output", "json", str(manifest)
+    )
     assert step.code == 0, step.out + step.err
     assert json.loads(step.out.splitlines()[-1])["result"] == "changed"
     assert parse_github_output(Path(gha["GITHUB_OUTPUT"]).read_text())["result"] == "changed"
@@ -116,14 +132,19 @@ def test_a_multiline_message_stays_one_annotation(gha: dict[str, str]) -> None:
     runtime, out = _runtime(gha)
     runtime.error(ConfigError("first line\nsecond: 100%", file="dir,x/cfg:1.yaml", line=3))
     assert out.getvalue().splitlines()[0] == (
-        "::error file=dir%2Cx/cfg%3A1.yaml,line=3,title=gitops-promotion::first line%0Asecond: 100%25")
+        "::error file=dir%2Cx/cfg%3A1.yaml,line=3,title=gitops-promotion::first line%0Asecond: 100%25"
+    )
 
 
 def test_a_pem_key_is_masked_line_by_line(gha: dict[str, str]) -> None:
     runtime, out = _runtime(gha)
     runtime.mask("-----BEGIN KEY-----\nabc\n\ndef\n-----END KEY-----\n")
-    assert out.getvalue().splitlines() == ["::add-mask::-----BEGIN KEY-----", "::add-mask::abc",
-                                           "::add-mask::def", "::add-mask::-----END KEY-----"]
+    assert out.getvalue().splitlines() == [
+        "::add-mask::-----BEGIN KEY-----",
+        "::add-mask::abc",
+        "::add-mask::def",
+        "::add-mask::-----END KEY-----",
+    ]
 
 
 def test_group_closes_even_on_error(gha: dict[str, str]) -> None:
@@ -136,8 +157,14 @@ def test_group_closes_even_on_error(gha: dict[str, str]) -> None:
 
 def test_a_returned_failure_is_annotated_and_summarised(gha: dict[str, str]) -> None:
     runtime, out = _runtime(gha)
-    closed = Result(outcome="gate-closed", message="qa has not reconciled", exit_code=1, pr_number=7,
-                    pr_url="https://example.test/pr/7", environment="prod")
+    closed = Result(
+        outcome="gate-closed",
+        message="qa has not reconciled",
+        exit_code=1,
+        pr_number=7,
+        pr_url="https://example.test/pr/7",
+        environment="prod",
+    )
     runtime.publish(closed, command="status")
     assert "::error title=gitops-promotion status::qa has not reconciled" in out.getvalue()
     outputs = parse_github_output(Path(gha["GITHUB_OUTPUT"]).read_text())

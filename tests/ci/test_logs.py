@@ -51,9 +51,10 @@ def test_terminal_gets_plain_warnings_and_the_logger_is_restored() -> None:
     assert (logger.level, list(logger.handlers)) == before
 
 
-def test_the_cli_forwards_a_commands_warnings(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from gitops_promotion.cli_options import RepoArgs, run
+def test_the_cli_forwards_a_commands_warnings(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitops_promotion.cli.options import RepoArgs, run
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
 
@@ -61,7 +62,13 @@ def test_the_cli_forwards_a_commands_warnings(monkeypatch: pytest.MonkeyPatch,
         log.warning("statuses from two clusters disagree")
         return Result(outcome="gate-open", message="gate open")
 
-    args = RepoArgs(sourcedir=".", config_path=None, git_name=None, git_email=None, output="text",  # type: ignore[arg-type]
-                    verbose=False)
+    args = RepoArgs(
+        sourcedir=".",
+        config_path=None,
+        git_name=None,
+        git_email=None,
+        output="text",  # type: ignore[arg-type]
+        verbose=False,
+    )
     assert run(args, "status", body) == 0
     assert capsys.readouterr().out.splitlines() == ["::warning::statuses from two clusters disagree", "gate open"]

@@ -142,8 +142,20 @@ class Naming:
 
 
 Step = (
-    Cli | Gate | Merge | Sync | Flux | PushTo | HumanPR | EditConfig | MoveEnv
-    | ExpectPR | ExpectOpenPRs | ExpectDeployed | ExpectOwnFiles | Naming
+    Cli
+    | Gate
+    | Merge
+    | Sync
+    | Flux
+    | PushTo
+    | HumanPR
+    | EditConfig
+    | MoveEnv
+    | ExpectPR
+    | ExpectOpenPRs
+    | ExpectDeployed
+    | ExpectOwnFiles
+    | Naming
 )
 
 

@@ -89,9 +89,7 @@ def test_full_flow_with_gates(example_repo: tuple[Path, Path], capsys: pytest.Ca
         assert "podinfo:7.0.0 #" in git(work, "show", f"HEAD:apps/{env}/podinfo.yaml")
 
 
-def test_nothing_to_do_and_direct_push(
-    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_nothing_to_do_and_direct_push(example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     remote, work = example_repo
     src = ["--sourcedir", str(work), *BASE]
     code, out, _ = run(capsys, "new", "--group", "apps", "--app", "podinfo", "--tag", "6.4.0", *src)
@@ -138,9 +136,7 @@ def test_per_app_new_tag_replaces_pending_later_env(
     assert "replaced pending promotion of apps/podinfo 1.1 to qa" in out
 
 
-def test_per_env_and_branch_layout(
-    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_per_env_and_branch_layout(example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     remote, work = example_repo
     forge = LocalForge(remote)
     # prod lives on its own branch `prod` (mixed layout), at path apps/ there.
@@ -185,9 +181,7 @@ def test_per_env_and_branch_layout(
     assert code == 0 and "last environment" in out
 
 
-def test_missing_env_branch_is_clear(
-    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_missing_env_branch_is_clear(example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     _remote, work = example_repo
     config = (
         (work / "gitops-promotion.yaml")

@@ -255,9 +255,7 @@ images:
     newTag: 6.4.0 # {"$imagepolicy": "apps:podinfo:tag"}
 """
 
-IMAGES_DEPLOYMENT = DEPLOYMENT.replace(
-    ':6.4.0 # {"$imagepolicy": "apps:podinfo"}', ""
-)
+IMAGES_DEPLOYMENT = DEPLOYMENT.replace(':6.4.0 # {"$imagepolicy": "apps:podinfo"}', "")
 
 
 def files(layout: str = "markers") -> dict[str, str]:

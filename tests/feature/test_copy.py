@@ -82,9 +82,13 @@ def test_render_runs_the_feature_beside_an_untouched_app(tmp_path: Path, kustomi
     assert {key: after[key] for key in before} == before
     copies = {key: obj for key, obj in after.items() if key not in before}
     assert sorted(copies) == [
-        ("ConfigMap", "podinfo-config-fix-login"), ("CronJob", "podinfo-report-fix-login"),
-        ("Deployment", "podinfo-fix-login"), ("HTTPRoute", "podinfo-fix-login"), ("Ingress", "podinfo-fix-login"),
-        ("Service", "podinfo-fix-login"), ("StatefulSet", "podinfo-cache-fix-login"),
+        ("ConfigMap", "podinfo-config-fix-login"),
+        ("CronJob", "podinfo-report-fix-login"),
+        ("Deployment", "podinfo-fix-login"),
+        ("HTTPRoute", "podinfo-fix-login"),
+        ("Ingress", "podinfo-fix-login"),
+        ("Service", "podinfo-fix-login"),
+        ("StatefulSet", "podinfo-cache-fix-login"),
     ]
     labels = {"app": "podinfo-fix-login", FEATURE_LABEL: "fix-login"}
     for obj in copies.values():
@@ -155,7 +159,9 @@ def test_images_layout_gets_a_patch_that_wins_over_the_env_images(tmp_path: Path
     rendered = by_name(render(env, kustomize, where="apps/dev"))
     assert images(rendered["Deployment", "podinfo"])["podinfo"] == OLD
     assert images(rendered["Deployment", "podinfo-fix-login"]) == {
-        "migrate": NEW, "podinfo": NEW, "proxy": "docker.io/envoyproxy/envoy:v1.30.0",
+        "migrate": NEW,
+        "podinfo": NEW,
+        "proxy": "docker.io/envoyproxy/envoy:v1.30.0",
     }
 
 
@@ -179,8 +185,11 @@ def test_an_override_that_cannot_be_undone_is_an_error(
 def test_selector_that_selects_nothing(tmp_path: Path, kustomize: list[str]) -> None:
     env = make_env(tmp_path)
     spec = FeatureSpec(**{**SPEC.__dict__, "selector": {"app": "nope"}})
-    with pytest.raises(ManifestError, match=r"featureLabelSelector app=nope of apps/podinfo selects nothing in "
-                                            r"apps/dev"):
+    with pytest.raises(
+        ManifestError,
+        match=r"featureLabelSelector app=nope of apps/podinfo selects nothing in "
+        r"apps/dev",
+    ):
         write_feature(spec, env, repo_root=tmp_path, command=kustomize)
     assert not (env / "podinfo-fix-login").exists()
 
@@ -226,7 +235,8 @@ def test_env_transformers_that_change_the_copy_again_are_reported(tmp_path: Path
     written = write_feature(SPEC, env, repo_root=tmp_path, command=kustomize)
     assert "Service/dev-podinfo-fix-login: metadata.name" in written.drift
     assert "Ingress/dev-podinfo-fix-login: metadata.name, spec.rules[0].http.paths[0].backend.service.name" in (
-        written.drift)
+        written.drift
+    )
     assert len(written.drift) == 7  # every copy gets the env's prefix a second time
     rendered = by_name(render(env, kustomize, where="apps/dev"))
     assert images(rendered["Deployment", "dev-dev-podinfo-fix-login"])["podinfo"] == NEW

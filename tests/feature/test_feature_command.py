@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gitops_promotion.cli import main
-from gitops_promotion.cli_options import RepoArgs, build_context
+from gitops_promotion.cli.options import RepoArgs, build_context
 from gitops_promotion.commands.feature import feature
 from gitops_promotion.errors import UsageError
 from gitops_promotion.features.kustomize import find_kustomize, render
@@ -61,8 +61,9 @@ def test_duplicate_mode_from_open_to_cleanup(repo: tuple[Path, Path], capsys: py
     code, out = cli(capsys, work, *FEATURE[:6], "pr-43", *FEATURE[7:])
     assert code == 0 and "pull request 1" in out
     assert len(forge.list_open_prs("feature/")) == 1
-    assert "podinfo:pr-43" in git(remote, "show", "feature/apps-podinfo-fixlogin:apps/dev/podinfo-fixlogin/"
-                                               "deployment-podinfo-fixlogin.yaml")
+    assert "podinfo:pr-43" in git(
+        remote, "show", "feature/apps-podinfo-fixlogin:apps/dev/podinfo-fixlogin/deployment-podinfo-fixlogin.yaml"
+    )
 
     # Merged, it is never promoted; once merged, the same request has nothing to do.
     forge.merge(1)
@@ -85,15 +86,17 @@ def test_duplicate_mode_from_open_to_cleanup(repo: tuple[Path, Path], capsys: py
 
 def test_overwrite_mode_edits_the_app_itself(repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     remote, work = repo
-    code, out = cli(capsys, work, "feature", "--group", "apps", "--app", "web", "--tag", "2.0-rc1", "--feature",
-                    "try-it")
+    code, out = cli(
+        capsys, work, "feature", "--group", "apps", "--app", "web", "--tag", "2.0-rc1", "--feature", "try-it"
+    )
     assert code == 0, out
     assert "created branch feature/apps-web-try-it with pull request 1" in out
     diff = git(remote, "diff", "main", "feature/apps-web-try-it")
     added = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
     assert added == ['+          image: ghcr.io/example/web:2.0-rc1 # {"$imagepolicy": "apps:web"}']
     assert git(remote, "show", "feature/apps-web-try-it:apps/dev/others.yaml") + "\n" == OTHERS.replace(
-        "web:1.0.0", "web:2.0-rc1")
+        "web:1.0.0", "web:2.0-rc1"
+    )
     state = parse_state(LocalForge(remote).get_pr(1).body)
     assert state is not None and (state.type, state.feature, state.env) == ("feature", "try-it", "dev")
 
@@ -116,8 +119,9 @@ def test_per_env_flow_uses_the_env_in_the_branch(tmp_path: Path, capsys: pytest.
         (["--app", "podinfo", "--feature", "x", "--tag", "bad tag"], "--tag 'bad tag' is not a valid image tag"),
     ],
 )
-def test_usage_errors(repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str], argv: list[str],
-                      message: str) -> None:
+def test_usage_errors(
+    repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     remote, work = repo
     code, out = cli(capsys, work, "feature", "--group", "apps", "--tag", "pr-1", *argv)
     assert code == 2
@@ -127,8 +131,9 @@ def test_usage_errors(repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str
 
 def test_duplicate_mode_needs_a_selector(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _remote, work = make_repo(tmp_path)
-    (work / "gitops-promotion.yaml").write_text(CONFIG.replace("featureOverwrite: true", "{}").replace(
-        "      web:\n        {}", "      web: {}"))
+    (work / "gitops-promotion.yaml").write_text(
+        CONFIG.replace("featureOverwrite: true", "{}").replace("      web:\n        {}", "      web: {}")
+    )
     git(work, "commit", "--quiet", "-am", "web without feature settings")
     code, out = cli(capsys, work, "feature", "--group", "apps", "--app", "web", "--tag", "1", "--feature", "x")
     assert code == 2
@@ -149,11 +154,18 @@ def test_failed_copy_leaves_a_clean_checkout(repo: tuple[Path, Path], capsys: py
 
 def test_without_kustomize_the_error_says_what_to_install(repo: tuple[Path, Path]) -> None:
     remote, work = repo
-    args = RepoArgs(sourcedir=work, config_path=None, git_name=None, git_email=None, output="text",
-                    verbose=False, provider="local")
+    args = RepoArgs(
+        sourcedir=work, config_path=None, git_name=None, git_email=None, output="text", verbose=False, provider="local"
+    )
     with pytest.raises(UsageError, match=r"install `kustomize` \(v5\) or `kubectl`"):
-        feature(build_context(args, {}), group="apps", app="podinfo", tag="pr-1", feature="x",
-                kustomize=lambda: find_kustomize(which=lambda _name: None))
+        feature(
+            build_context(args, {}),
+            group="apps",
+            app="podinfo",
+            tag="pr-1",
+            feature="x",
+            kustomize=lambda: find_kustomize(which=lambda _name: None),
+        )
     assert "feature/" not in git(remote, "branch")
 
 
@@ -169,9 +181,13 @@ def test_copy_failing_after_writing_leaves_a_clean_checkout(
     from gitops_promotion.features import duplicate
 
     remote, work = make_repo(tmp_path, "images")
-    monkeypatch.setattr(duplicate, "_write_patch", lambda _spec, directory, _wrong: (
-        directory / duplicate.PATCH_FILE).write_text("apiVersion: builtin\nkind: LabelTransformer\n"
-                                                     "metadata: {name: noop}\nlabels: {}\nfieldSpecs: []\n"))
+    monkeypatch.setattr(
+        duplicate,
+        "_write_patch",
+        lambda _spec, directory, _wrong: (directory / duplicate.PATCH_FILE).write_text(
+            "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: noop}\nlabels: {}\nfieldSpecs: []\n"
+        ),
+    )
     code, out = cli(capsys, work, *FEATURE)
     assert code == 2
     assert "a transformer of the env overrides the copy's image" in out

@@ -44,21 +44,34 @@ class Forge:
 
 
 @pytest.fixture
-def github(tmp_path: Path, github_fake_factory: FakeFactory, monkeypatch: pytest.MonkeyPatch,
-           capsys: pytest.CaptureFixture[str]) -> Forge:
+def github(
+    tmp_path: Path,
+    github_fake_factory: FakeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Forge:
     remote, work = make_repo(tmp_path)
     fake = github_fake_factory(remote)
     fake.protect("main", GITHUB_GATE)
-    for key, value in {"GITHUB_REPOSITORY": "acme/gitops", "GITHUB_API_URL": fake.api_url,
-                       "GITHUB_TOKEN": fake.token, "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL": "0"}.items():
+    for key, value in {
+        "GITHUB_REPOSITORY": "acme/gitops",
+        "GITHUB_API_URL": fake.api_url,
+        "GITHUB_TOKEN": fake.token,
+        "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL": "0",
+    }.items():
         monkeypatch.setenv(key, value)
 
     def read(number: int) -> tuple[str, str, bool]:
         pr = fake.pr(number)
         return pr.head, pr.body, pr.merged
 
-    return Forge(work, capsys, ["--provider", "github"],
-                 lambda number: fake.post_status(fake.head_sha(number), GITHUB_GATE, "success"), read)
+    return Forge(
+        work,
+        capsys,
+        ["--provider", "github"],
+        lambda number: fake.post_status(fake.head_sha(number), GITHUB_GATE, "success"),
+        read,
+    )
 
 
 @pytest.fixture
@@ -85,8 +98,7 @@ def azure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
 def feature_life(forge: Forge) -> None:
     ensure_kustomize()
     # 1. A feature copy of podinfo: its own PR, auto-merge on (dev is auto), merged once its gate passes.
-    code, out = forge.cli("feature", "--group", "apps", "--app", "podinfo", "--tag", "pr-42", "--feature",
-                          "Login-Fix")
+    code, out = forge.cli("feature", "--group", "apps", "--app", "podinfo", "--tag", "pr-42", "--feature", "Login-Fix")
     assert code == 0, out
     assert "created branch feature/apps-podinfo-login-fix with pull request 1" in out and "auto-merge on" in out
     head, body, merged = forge.pr(1)
@@ -96,8 +108,7 @@ def feature_life(forge: Forge) -> None:
     forge.pass_gate(1)
     assert forge.pr(1)[2], "auto-merge should have merged the feature PR"
     forge.sync()
-    assert "podinfo:pr-42" in (forge.work / "apps/dev/podinfo-login-fix/deployment-podinfo-login-fix.yaml"
-                               ).read_text()
+    assert "podinfo:pr-42" in (forge.work / "apps/dev/podinfo-login-fix/deployment-podinfo-login-fix.yaml").read_text()
     # 2. promote sees a tool PR of type feature: never promoted.
     code, out = forge.cli("promote")
     assert code == 0 and "pull request 1 is a feature pull request; it is not promoted further" in out

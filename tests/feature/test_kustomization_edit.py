@@ -17,22 +17,28 @@ def add(text: str, value: str = "podinfo-x", key: str = "resources") -> str:
     ("before", "after"),
     [
         # block list: the new item copies the last item's indentation and dash
-        ("resources:\n  - a.yaml # c\n  - b\nimages: []\n",
-         "resources:\n  - a.yaml # c\n  - b\n  - podinfo-x\nimages: []\n"),
+        (
+            "resources:\n  - a.yaml # c\n  - b\nimages: []\n",
+            "resources:\n  - a.yaml # c\n  - b\n  - podinfo-x\nimages: []\n",
+        ),
         ("resources:\n- a.yaml\n", "resources:\n- a.yaml\n- podinfo-x\n"),
         ("resources:\n    -   a.yaml\n", "resources:\n    -   a.yaml\n    -   podinfo-x\n"),
         # no newline at the end of the file
         ("resources:\n  - a.yaml", "resources:\n  - a.yaml\n  - podinfo-x\n"),
         # CRLF files stay CRLF
-        ("kind: Kustomization\r\nresources:\r\n  - a.yaml\r\n", "kind: Kustomization\r\nresources:\r\n  - a.yaml\r\n"
-         "  - podinfo-x\r\n"),
+        (
+            "kind: Kustomization\r\nresources:\r\n  - a.yaml\r\n",
+            "kind: Kustomization\r\nresources:\r\n  - a.yaml\r\n  - podinfo-x\r\n",
+        ),
         # flow lists
         ("resources: [a.yaml, b]\nimages: []\n", "resources: [a.yaml, b, podinfo-x]\nimages: []\n"),
         ("resources: []\n", "resources: [podinfo-x]\n"),
         ("resources: [\n  a.yaml,\n]\n", "resources: [\n  a.yaml, podinfo-x,\n]\n"),
         # the key is missing: created at the end, indented like the file's other lists
-        ("kind: Kustomization\nimages:\n- name: x\n",
-         "kind: Kustomization\nimages:\n- name: x\nresources:\n- podinfo-x\n"),
+        (
+            "kind: Kustomization\nimages:\n- name: x\n",
+            "kind: Kustomization\nimages:\n- name: x\nresources:\n- podinfo-x\n",
+        ),
         ("kind: Kustomization\n", "kind: Kustomization\nresources:\n  - podinfo-x\n"),
         ("kind: Kustomization", "kind: Kustomization\nresources:\n  - podinfo-x\n"),
         ("", "resources:\n  - podinfo-x\n"),
@@ -75,8 +81,7 @@ def test_add_entry_refuses_what_it_cannot_edit(text: str, error: str) -> None:
 @pytest.mark.parametrize(
     ("before", "after", "removed"),
     [
-        ("resources:\n  - a.yaml\n  - podinfo-x # feature\n  - b\n", "resources:\n  - a.yaml\n  - b\n",
-         ["podinfo-x"]),
+        ("resources:\n  - a.yaml\n  - podinfo-x # feature\n  - b\n", "resources:\n  - a.yaml\n  - b\n", ["podinfo-x"]),
         ("resources:\n  - a.yaml\n  - ./podinfo-x/\n", "resources:\n  - a.yaml\n", ["./podinfo-x/"]),
         ("resources: [a.yaml, podinfo-x, b]\n", "resources: [a.yaml, b]\n", ["podinfo-x"]),
         ("resources:\n  - podinfo-x\nimages: []\n", "resources: []\nimages: []\n", ["podinfo-x"]),

@@ -11,8 +11,10 @@ from gitops_promotion.features.resources import POD_SPEC_PATHS, containers, make
 
 
 def workload(kind: str) -> dict[str, Any]:
-    spec: dict[str, Any] = {"initContainers": [{"name": "init", "image": "a:1"}],
-                            "containers": [{"name": "main", "image": "b:1"}, {"name": "no-image"}]}
+    spec: dict[str, Any] = {
+        "initContainers": [{"name": "init", "image": "a:1"}],
+        "containers": [{"name": "main", "image": "b:1"}, {"name": "no-image"}],
+    }
     for part in reversed(POD_SPEC_PATHS[kind]):
         spec = {part: spec}
     return {"apiVersion": "v1", "kind": kind, "metadata": {"name": "w"}, **spec}
@@ -47,11 +49,24 @@ def test_select_needs_every_label_and_skips_feature_copies() -> None:
 def test_ingress_and_route_of_other_api_groups_are_left_alone() -> None:
     ingress = {"apiVersion": "extensions.example/v1", "kind": "Ingress", "spec": {"rules": [{"host": "a.b"}]}}
     assert make_copy(ingress, "f", {}, set())["spec"]["rules"][0]["host"] == "a.b"
-    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
-             "metadata": {"name": "r", "namespace": "apps"},
-             "spec": {"hostnames": ["a.b"], "rules": [{"backendRefs": [
-                 {"name": "s"}, {"name": "s", "namespace": "other"}, {"name": "t"}, {"name": "u", "namespace": "n"},
-             ]}]}}
+    route = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "r", "namespace": "apps"},
+        "spec": {
+            "hostnames": ["a.b"],
+            "rules": [
+                {
+                    "backendRefs": [
+                        {"name": "s"},
+                        {"name": "s", "namespace": "other"},
+                        {"name": "t"},
+                        {"name": "u", "namespace": "n"},
+                    ]
+                }
+            ],
+        },
+    }
     spec = make_copy(route, "f", {}, {"apps/s", "n/u"})["spec"]
     assert spec["hostnames"] == ["f.a.b"]
     # s in the route's namespace and u in n were copied; s in another namespace and t were not

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitops_promotion.cli import main
-from gitops_promotion.cli_options import RepoArgs, build_context
+from gitops_promotion.cli.options import RepoArgs, build_context
 from gitops_promotion.commands.feature_stale import feature_stale, parse_max_age
 from gitops_promotion.errors import UsageError
 from gitops_promotion.features.kustomization import generated_kustomization
@@ -152,14 +152,19 @@ def test_stale_copies_are_removed_in_one_pr(stale_repo: tuple[Path, Path], capsy
 
 def test_max_age_boundary_with_an_injected_clock(stale_repo: tuple[Path, Path]) -> None:
     _remote, work = stale_repo
-    args = RepoArgs(sourcedir=work, config_path=None, git_name=None, git_email=None, output="text",
-                    verbose=False, provider="local")
+    args = RepoArgs(
+        sourcedir=work, config_path=None, git_name=None, git_email=None, output="text", verbose=False, provider="local"
+    )
     week = 7 * 86400
     ctx = build_context(args, {})
     new_time = int(git(work, "log", "-1", "--format=%ct", "--", "apps/dev/podinfo-new"))
     result = feature_stale(ctx, max_age=week, now=lambda: new_time + week - 1)
-    assert result.data["removed"] == ["apps/dev/podinfo-legacy", "apps/dev/podinfo-old", "apps/dev/web-admin-2",
-                                      "apps/dev/web-admin-fix-1"]
+    assert result.data["removed"] == [
+        "apps/dev/podinfo-legacy",
+        "apps/dev/podinfo-old",
+        "apps/dev/web-admin-2",
+        "apps/dev/web-admin-fix-1",
+    ]
     result = feature_stale(build_context(args, {}), max_age=week, now=lambda: new_time + week)
     assert "apps/dev/podinfo-new" in result.data["removed"]
 
@@ -173,8 +178,9 @@ def test_nothing_stale(stale_repo: tuple[Path, Path], capsys: pytest.CaptureFixt
     assert "remove/stale-feature" not in git(remote, "branch")
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("7d", 604800), ("168h", 604800), ("168h0m0s", 604800),
-                                                 ("0", 0), ("90m", 5400)])
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("7d", 604800), ("168h", 604800), ("168h0m0s", 604800), ("0", 0), ("90m", 5400)]
+)
 def test_parse_max_age(value: str, seconds: float) -> None:
     assert parse_max_age(value) == seconds
 
@@ -190,8 +196,10 @@ def test_long_lists_fit_a_pull_request_description() -> None:
     from gitops_promotion.features.stale import FeatureDir
     from gitops_promotion.state import PromotionState
 
-    many = [FeatureDir("apps", "podinfo", f"feature-{i:03}", f"apps/dev/podinfo-feature-{i:03}", OLD_EPOCH)
-            for i in range(100)]
+    many = [
+        FeatureDir("apps", "podinfo", f"feature-{i:03}", f"apps/dev/podinfo-feature-{i:03}", OLD_EPOCH)
+        for i in range(100)
+    ]
     body = _body(PromotionState(group="apps", app="", tag="", env="dev", type="stale"), many, OLD_EPOCH + 86400)
     assert len(body) < 4000
     assert body.count("| `apps/dev/podinfo-feature-") == MAX_ROWS

@@ -17,5 +17,7 @@ def ensure_kustomize() -> list[str]:
         found = shutil.which(name)
         if found:
             return [found, sub]
-    pytest.fail("neither kustomize nor kubectl is on PATH: the feature tests need one (kubectl has kustomize "
-                "built in)", pytrace=False)
+    pytest.fail(
+        "neither kustomize nor kubectl is on PATH: the feature tests need one (kubectl has kustomize built in)",
+        pytrace=False,
+    )

@@ -65,9 +65,7 @@ class RepoSettings:
 class Payloads:
     """Turns fake state into GitHub-shaped JSON whose URLs point back at the fake (PyGithub follows them)."""
 
-    def __init__(
-        self, schemas: GitHubSchemas, *, api_base: str, web_base: str, owner: str, repo: str
-    ) -> None:
+    def __init__(self, schemas: GitHubSchemas, *, api_base: str, web_base: str, owner: str, repo: str) -> None:
         self.schemas = schemas
         self.api_base = api_base
         self.web_base = web_base
@@ -80,9 +78,7 @@ class Payloads:
         text = text.replace(f"{EXAMPLE_API}/repos/{EXAMPLE_REPO}", self.repo_api)
         text = text.replace(f"{EXAMPLE_WEB}/{EXAMPLE_REPO}", f"{self.web_base}/{self.owner}/{self.repo}")
         text = text.replace(EXAMPLE_API, self.api_base).replace(EXAMPLE_WEB, self.web_base)
-        text = text.replace(EXAMPLE_REPO, f"{self.owner}/{self.repo}").replace(
-            '"Hello-World"', f'"{self.repo}"'
-        )
+        text = text.replace(EXAMPLE_REPO, f"{self.owner}/{self.repo}").replace('"Hello-World"', f'"{self.repo}"')
         return json.loads(text)
 
     def user(self, login: str, kind: str = "User") -> dict[str, Any]:

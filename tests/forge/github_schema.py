@@ -72,9 +72,7 @@ class GitHubSchemas:
         """Why GitHub would reject this request (empty when it conforms to the description)."""
         where = f"{method} {path}"
         args = {k: v[-1] for k, v in query.items()}
-        request = MockRequest(
-            SPEC_HOST, method.lower(), path, args=args, data=body, content_type=content_type
-        )
+        request = MockRequest(SPEC_HOST, method.lower(), path, args=args, data=body, content_type=content_type)
         problems = [f"{where}: {_describe(err)}" for err in self.openapi.iter_request_errors(request)]
         if problems:
             return problems
@@ -111,9 +109,7 @@ class GitHubSchemas:
             return errors
         for definition in document.definitions:
             if isinstance(definition, graphql.OperationDefinitionNode):
-                coerced = get_variable_values(
-                    self.graphql, definition.variable_definitions or (), dict(variables)
-                )
+                coerced = get_variable_values(self.graphql, definition.variable_definitions or (), dict(variables))
                 if isinstance(coerced, list):
                     errors.extend(e.message for e in coerced)
         return errors

@@ -128,9 +128,7 @@ class GitHubState:
         description: str | None = None,
         target_url: str | None = None,
     ) -> FakeStatus:
-        status = FakeStatus(
-            len(self.statuses) + 1, sha, context, state, self.clock(), creator, description, target_url
-        )
+        status = FakeStatus(len(self.statuses) + 1, sha, context, state, self.clock(), creator, description, target_url)
         self.statuses.append(status)
         return status
 

@@ -16,9 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-CACHE_DIR = Path(
-    os.environ.get("GITOPS_PROMOTION_SPEC_CACHE", Path(__file__).resolve().parents[2] / ".cache/specs")
-)
+CACHE_DIR = Path(os.environ.get("GITOPS_PROMOTION_SPEC_CACHE", Path(__file__).resolve().parents[2] / ".cache/specs"))
 
 
 @dataclass(frozen=True)

@@ -129,13 +129,15 @@ def test_marker_on_something_that_is_not_a_scalar(text: str, line: int, what: st
 
 
 def test_no_marker_for_app_lists_what_was_found(write_tree: Write) -> None:
-    root = write_tree({
-        "apps/dev/x.yaml": '\nimage: a:1 # {"$imagepolicy": "apps:other"}\n',
-        "apps/dev/y.yaml": (
-            'tag: "1" # {"$imagepolicy": "infra:podinfo:tag"}\nt: 2 # {"$imagepolicy": "apps:other:tag"}\n'
-        ),
-        "apps/qa/z.yaml": GOOD,
-    })
+    root = write_tree(
+        {
+            "apps/dev/x.yaml": '\nimage: a:1 # {"$imagepolicy": "apps:other"}\n',
+            "apps/dev/y.yaml": (
+                'tag: "1" # {"$imagepolicy": "infra:podinfo:tag"}\nt: 2 # {"$imagepolicy": "apps:other:tag"}\n'
+            ),
+            "apps/qa/z.yaml": GOOD,
+        }
+    )
     with pytest.raises(ManifestError) as info:
         plan_edits([root / "apps/dev"], repo_root=root, group="apps", app="podinfo", tag="2.0.0")
     assert str(info.value) == (

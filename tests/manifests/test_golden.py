@@ -40,7 +40,11 @@ def test_golden_case(case: str, tmp_path: Path) -> None:
 
     paths = [repo / str(p) for p in params["paths"]]  # type: ignore[attr-defined]
     edits = plan_edits(
-        paths, repo_root=repo, group=str(params["group"]), app=str(params["app"]), tag=str(params["tag"]),
+        paths,
+        repo_root=repo,
+        group=str(params["group"]),
+        app=str(params["app"]),
+        tag=str(params["tag"]),
         digest=params["digest"],  # type: ignore[arg-type]
     )
     assert _tree(repo) == before, "planning must not write"
@@ -56,7 +60,11 @@ def test_golden_case(case: str, tmp_path: Path) -> None:
 
     # Running again changes nothing: the promotion is idempotent.
     again = plan_edits(
-        paths, repo_root=repo, group=str(params["group"]), app=str(params["app"]), tag=str(params["tag"]),
+        paths,
+        repo_root=repo,
+        group=str(params["group"]),
+        app=str(params["app"]),
+        tag=str(params["tag"]),
         digest=params["digest"],  # type: ignore[arg-type]
     )
     assert again == []

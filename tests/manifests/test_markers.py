@@ -44,7 +44,11 @@ def _one(text: str) -> Marker:
 def test_marker_forms(comment: str, field: str) -> None:
     marker = _one(f"a: x {comment}\n")
     assert (marker.namespace, marker.name, marker.field, marker.value, marker.line) == (
-        "apps", "podinfo", field, "x", 1
+        "apps",
+        "podinfo",
+        field,
+        "x",
+        1,
     )
     assert marker.policy == "apps:podinfo"
 
@@ -69,16 +73,20 @@ def test_not_markers(comment: str) -> None:
 def test_lines_and_values_across_styles() -> None:
     text = (
         "---\n"
-        "a: plain # {\"$imagepolicy\": \"g:a1:tag\"}\r\n"
-        "b: 'single' # {\"$imagepolicy\": \"g:a2:tag\"}\r"
-        "c: \"dou\\\"ble\" # {\"$imagepolicy\": \"g:a3:tag\"}\n"
-        "d: [x, {e: flow}] # {\"$imagepolicy\": \"g:a4:tag\"}\n"
+        'a: plain # {"$imagepolicy": "g:a1:tag"}\r\n'
+        'b: \'single\' # {"$imagepolicy": "g:a2:tag"}\r'
+        'c: "dou\\"ble" # {"$imagepolicy": "g:a3:tag"}\n'
+        'd: [x, {e: flow}] # {"$imagepolicy": "g:a4:tag"}\n'
         "---\n"
-        "- seq # {\"$imagepolicy\": \"g:a5:tag\"}\n"
+        '- seq # {"$imagepolicy": "g:a5:tag"}\n'
     )
     got = [(m.line, m.name, m.value) for m in markers_in_bytes(text.encode(), P)]
     assert got == [
-        (2, "a1", "plain"), (3, "a2", "single"), (4, "a3", 'dou"ble'), (5, "a4", "flow"), (7, "a5", "seq"),
+        (2, "a1", "plain"),
+        (3, "a2", "single"),
+        (4, "a3", 'dou"ble'),
+        (5, "a4", "flow"),
+        (7, "a5", "seq"),
     ]
 
 
@@ -105,20 +113,25 @@ def test_file_without_token_is_not_parsed() -> None:
 
 def test_find_candidates_rules(write_tree: Write) -> None:
     marked = 'x: 1 # {"$imagepolicy": "g:a:tag"}\n'
-    root = write_tree({
-        "b/deploy.yaml": marked,
-        "a/values.yml": marked,
-        "a/Kustomization": marked,
-        "a/kustomization": marked,  # only the exact name counts
-        "a/notes.txt": marked,
-        "a/plain.yaml": "x: 1\n",
-        "a/.hidden.yaml": marked,
-        ".git/config.yaml": marked,
-        "sub/.git": "gitdir: elsewhere\n",
-    })
+    root = write_tree(
+        {
+            "b/deploy.yaml": marked,
+            "a/values.yml": marked,
+            "a/Kustomization": marked,
+            "a/kustomization": marked,  # only the exact name counts
+            "a/notes.txt": marked,
+            "a/plain.yaml": "x: 1\n",
+            "a/.hidden.yaml": marked,
+            ".git/config.yaml": marked,
+            "sub/.git": "gitdir: elsewhere\n",
+        }
+    )
     found = find_candidates([root], repo_root=root)
     assert [p.relative_to(root).as_posix() for p in found] == [
-        "a/.hidden.yaml", "a/Kustomization", "a/values.yml", "b/deploy.yaml",
+        "a/.hidden.yaml",
+        "a/Kustomization",
+        "a/values.yml",
+        "b/deploy.yaml",
     ]
     # A file given by name obeys the same rule; overlapping roots give each file once.
     assert find_candidates([root / "a/notes.txt"], repo_root=root) == []
@@ -153,10 +166,12 @@ def test_apply_writes_through_symlinks_and_keeps_mode(write_tree: Write) -> None
 
 
 def test_planning_writes_nothing_and_unchanged_files_are_not_planned(write_tree: Write) -> None:
-    root = write_tree({
-        "a.yaml": 'x: "2.0" # {"$imagepolicy": "g:a:tag"}\n',
-        "b.yaml": 'x: "1.0" # {"$imagepolicy": "g:a:tag"}\n',
-    })
+    root = write_tree(
+        {
+            "a.yaml": 'x: "2.0" # {"$imagepolicy": "g:a:tag"}\n',
+            "b.yaml": 'x: "1.0" # {"$imagepolicy": "g:a:tag"}\n',
+        }
+    )
     before = snapshot(root)
     edits = plan_edits([root], repo_root=root, group="g", app="a", tag="2.0")
     assert [e.path.name for e in edits] == ["b.yaml"]
@@ -165,26 +180,32 @@ def test_planning_writes_nothing_and_unchanged_files_are_not_planned(write_tree:
 
 
 def test_scan_markers_in_order(write_tree: Write) -> None:
-    root = write_tree({
-        "b.yaml": 'x: 1 # {"$imagepolicy": "g:b:tag"}\n',
-        "a.yaml": 'x: 1 # {"$imagepolicy": "g:a:tag"}\ny: img:2 # {"$imagepolicy": "g:c"}\n',
-    })
+    root = write_tree(
+        {
+            "b.yaml": 'x: 1 # {"$imagepolicy": "g:b:tag"}\n',
+            "a.yaml": 'x: 1 # {"$imagepolicy": "g:a:tag"}\ny: img:2 # {"$imagepolicy": "g:c"}\n',
+        }
+    )
     assert [(m.path.name, m.line, m.name) for m in scan_markers([root], repo_root=root)] == [
-        ("a.yaml", 1, "a"), ("a.yaml", 2, "c"), ("b.yaml", 1, "b"),
+        ("a.yaml", 1, "a"),
+        ("a.yaml", 2, "c"),
+        ("b.yaml", 1, "b"),
     ]
 
 
 def test_current_image(write_tree: Write) -> None:
     digest = "sha256:" + "c" * 64
-    root = write_tree({
-        "dev/k.yaml": (
-            'n: reg:5000/team/app # {"$imagepolicy": "g:a:name"}\n'
-            't: "1.2" # {"$imagepolicy": "g:a:tag"}\n'
-            f'd: {digest} # {{"$imagepolicy": "g:a:digest"}}\n'
-        ),
-        "qa/d.yaml": f'image: reg:5000/team/app:1.1@{digest} # {{"$imagepolicy": "g:a"}}\n',
-        "qa/o.yaml": 'image: other:9 # {"$imagepolicy": "g:other"}\n',
-    })
+    root = write_tree(
+        {
+            "dev/k.yaml": (
+                'n: reg:5000/team/app # {"$imagepolicy": "g:a:name"}\n'
+                't: "1.2" # {"$imagepolicy": "g:a:tag"}\n'
+                f'd: {digest} # {{"$imagepolicy": "g:a:digest"}}\n'
+            ),
+            "qa/d.yaml": f'image: reg:5000/team/app:1.1@{digest} # {{"$imagepolicy": "g:a"}}\n',
+            "qa/o.yaml": 'image: other:9 # {"$imagepolicy": "g:other"}\n',
+        }
+    )
     dev = current_image([root / "dev"], repo_root=root, group="g", app="a")
     assert dev == ImageRef("reg:5000/team/app", "1.2", digest)
     qa = current_image([root / "qa"], repo_root=root, group="g", app="a")

@@ -181,8 +181,16 @@ def _load_all(data: bytes) -> list[Any]:
 @SETTINGS
 def test_edit_changes_only_the_marked_scalar(
     *,
-    doc: Map, choice: int, indent: int, crlf: bool, ascii_only: bool, comments: list[bool], full: bool,
-    ref: str, tag: str, header: str,
+    doc: Map,
+    choice: int,
+    indent: int,
+    crlf: bool,
+    ascii_only: bool,
+    comments: list[bool],
+    full: bool,
+    ref: str,
+    tag: str,
+    header: str,
 ) -> None:
     leaves = _leaves(doc)
     leaf = leaves[choice % len(leaves)]

@@ -4,6 +4,10 @@ from tests.forge.azure_fixtures import azure_forge, azure_provider, azure_provid
 from tests.forge.fixtures import github_fake_factory, github_schemas
 
 __all__ = [
-    "azure_forge", "azure_provider", "azure_provider_factory", "azure_repo",
-    "github_fake_factory", "github_schemas",
+    "azure_forge",
+    "azure_provider",
+    "azure_provider_factory",
+    "azure_repo",
+    "github_fake_factory",
+    "github_schemas",
 ]

@@ -30,8 +30,9 @@ def big_repo(root: Path, *, apps: int, envs: tuple[str, ...], promotions: int) -
             stream.append(blob(text))
 
     files = {"gitops-promotion.yaml": config}
-    files.update({f"apps/{e}/app{i:03d}.yaml": deployment("apps", f"app{i:03d}", "1.0.0") for e in envs
-                  for i in range(apps)})
+    files.update(
+        {f"apps/{e}/app{i:03d}.yaml": deployment("apps", f"app{i:03d}", "1.0.0") for e in envs for i in range(apps)}
+    )
     commit("refs/heads/main", 1, T0, "Initial layout", parents=[], files=files)
     main_mark, mark = 1, 1
     for n in range(1, promotions + 1):
@@ -40,8 +41,14 @@ def big_repo(root: Path, *, apps: int, envs: tuple[str, ...], promotions: int) -
         title = f"Promote apps/{app} version {tag} to environment {env}"
         change = {f"apps/{env}/{app}.yaml": deployment("apps", app, tag)}
         commit(f"refs/heads/topic{n}", mark + 1, T0 + n * 60 - 30, title, parents=[main_mark], files=change)
-        commit("refs/heads/main", mark + 2, T0 + n * 60, f"Merge pull request #{n} from acme/promote\n\n{title}",
-               parents=[main_mark, mark + 1], files=change)
+        commit(
+            "refs/heads/main",
+            mark + 2,
+            T0 + n * 60,
+            f"Merge pull request #{n} from acme/promote\n\n{title}",
+            parents=[main_mark, mark + 1],
+            files=change,
+        )
         main_mark, mark = mark + 2, mark + 2
     subprocess.run(["git", "fast-import", "--quiet"], cwd=remote, input=b"".join(stream), check=True)
     for n in range(1, promotions + 1):

@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_promotion.cli_options import RepoArgs, build_context
+from gitops_promotion.cli.options import RepoArgs, build_context
 from gitops_promotion.context import Context
 
 T0 = 1_700_000_000  # commit times are fixed so arrival and lag are exact
@@ -42,8 +42,13 @@ class Repo:
     home: str = "main"  # the branch checked out between changes, like a CI checkout of the default branch
 
     def git(self, *args: str, when: int | None = None, who: str = "Dev One") -> str:
-        env = {**os.environ, "GIT_AUTHOR_NAME": who, "GIT_AUTHOR_EMAIL": "dev@example.invalid",
-               "GIT_COMMITTER_NAME": who, "GIT_COMMITTER_EMAIL": "dev@example.invalid"}
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": who,
+            "GIT_AUTHOR_EMAIL": "dev@example.invalid",
+            "GIT_COMMITTER_NAME": who,
+            "GIT_COMMITTER_EMAIL": "dev@example.invalid",
+        }
         if when is not None:
             env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"@{when} +0000"
         proc = subprocess.run(["git", *args], cwd=self.work, capture_output=True, text=True, env=env, check=False)
@@ -75,8 +80,16 @@ class Repo:
         self.git("checkout", "-q", "-B", self.home, f"origin/{self.home}")
         return sha
 
-    def merge_pr(self, branch: str, files: dict[str, str | None], title: str, *, at: int,
-                 merger: str = "Rel Manager", squash: bool = False) -> tuple[int, str]:
+    def merge_pr(
+        self,
+        branch: str,
+        files: dict[str, str | None],
+        title: str,
+        *,
+        at: int,
+        merger: str = "Rel Manager",
+        squash: bool = False,
+    ) -> tuple[int, str]:
         """A PR merged into ``branch`` the way GitHub does it: a merge commit, or a squash "title (#n)"."""
         self.prs += 1
         number = self.prs
@@ -86,8 +99,16 @@ class Repo:
         self._write(files)
         self.git("commit", "-qm", title, when=at - 60, who="gitops-promotion")
         self.git("checkout", "-q", "-B", branch, f"origin/{branch}")
-        self.git("merge", "-q", "--no-ff", f"topic-{number}", "-m",
-                 f"Merge pull request #{number} from acme/topic-{number}\n\n{title}", when=at, who=merger)
+        self.git(
+            "merge",
+            "-q",
+            "--no-ff",
+            f"topic-{number}",
+            "-m",
+            f"Merge pull request #{number} from acme/topic-{number}\n\n{title}",
+            when=at,
+            who=merger,
+        )
         self.git("push", "-q", "origin", f"HEAD:refs/heads/{branch}")
         return number, self._home()
 
@@ -117,7 +138,8 @@ def make_repo(root: Path, config: str, branches: dict[str, dict[str, str]], *, a
 
 def context(work: Path, provider: str = "local", environ: dict[str, str] | None = None) -> Context:
     """The context the CLI would build for ``work`` (local forge unless told otherwise)."""
-    args = RepoArgs(sourcedir=work, config_path=None, git_name=None, git_email=None, output="text",
-                    verbose=False, provider=provider)
+    args = RepoArgs(
+        sourcedir=work, config_path=None, git_name=None, git_email=None, output="text", verbose=False, provider=provider
+    )
     ctx: Context = build_context(args, dict(environ or {}))
     return ctx

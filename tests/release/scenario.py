@@ -21,8 +21,7 @@ DIGEST = "sha256:" + "c0ffee" * 10 + "abcd"
 
 def busy_repo(root: Path) -> Repo:
     """web: 1.1 in dev via the tool, qa's PR open with a failed gate; api: a release PR into prod open."""
-    files = {f"apps/{e}/{a}.yaml": deployment("apps", a, "1.0") for e in ("dev", "qa", "prod")
-             for a in ("web", "api")}
+    files = {f"apps/{e}/{a}.yaml": deployment("apps", a, "1.0") for e in ("dev", "qa", "prod") for a in ("web", "api")}
     files["apps/dev/api.yaml"] = deployment("apps", "api", f"1.0@{DIGEST}")
     files["team-b/dev/worker.yaml"] = deployment("team-b", "worker", "0.3.0")
     repo = make_repo(root, CONFIG, {"main": files})

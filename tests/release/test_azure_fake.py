@@ -18,13 +18,17 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def azure(example_repo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
-          tmp_path: Path) -> Iterator[tuple[AzureFake, Path]]:
+def azure(
+    example_repo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[AzureFake, Path]]:
     remote, work = example_repo
     with AzureFake(remote, token=AZURE_TOKEN) as fake:
-        for key, value in {"BUILD_REPOSITORY_URI": AZURE_REMOTE, "AZURE_DEVOPS_EXT_PAT": AZURE_TOKEN,
-                           "AZURE_DEVOPS_CACHE_DIR": str(tmp_path / "azure-cache"),
-                           "BUILD_REQUESTEDFOR": "Ada Lovelace"}.items():
+        for key, value in {
+            "BUILD_REPOSITORY_URI": AZURE_REMOTE,
+            "AZURE_DEVOPS_EXT_PAT": AZURE_TOKEN,
+            "AZURE_DEVOPS_CACHE_DIR": str(tmp_path / "azure-cache"),
+            "BUILD_REQUESTEDFOR": "Ada Lovelace",
+        }.items():
             monkeypatch.setenv(key, value)
         yield fake, work
     assert not fake.violations, "requests the real Azure DevOps would reject:\n" + "\n".join(fake.violations)
@@ -37,8 +41,9 @@ def _cli(capsys: pytest.CaptureFixture[str], fake: AzureFake, work: Path, *args:
     return code, out + err
 
 
-def test_release_show_history_rollback_on_azure_devops(azure: tuple[AzureFake, Path],
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_release_show_history_rollback_on_azure_devops(
+    azure: tuple[AzureFake, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     fake, work = azure
     code, out = _cli(capsys, fake, work, "new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
     assert code == 0, out
@@ -49,8 +54,22 @@ def test_release_show_history_rollback_on_azure_devops(azure: tuple[AzureFake, P
     code, out = _cli(capsys, fake, work, "promote")
     assert code == 0 and "pull request 2" in out, out
 
-    code, out = _cli(capsys, fake, work, "release", "--group", "apps", "--app", "podinfo", "--tag", "7.0.1",
-                     "--env", "prod", "--reason", "CVE fix")
+    code, out = _cli(
+        capsys,
+        fake,
+        work,
+        "release",
+        "--group",
+        "apps",
+        "--app",
+        "podinfo",
+        "--tag",
+        "7.0.1",
+        "--env",
+        "prod",
+        "--reason",
+        "CVE fix",
+    )
     assert code == 0, out
     release_pr = fake.prs[3]
     assert release_pr.source == "refs/heads/release/prod/apps-podinfo"
@@ -64,7 +83,9 @@ def test_release_show_history_rollback_on_azure_devops(azure: tuple[AzureFake, P
     assert [c["image"]["tag"] for c in podinfo["cells"]] == ["7.0.0", "6.4.0", "6.4.0"]
     assert podinfo["cells"][0]["arrived"]["pr"] == 1  # "Merged PR 1: ..." subject
     assert {p["number"]: (p["type"], p["gate"]) for p in data["pending"]} == {
-        2: ("promote", "closed"), 3: ("release", "n/a")}
+        2: ("promote", "closed"),
+        3: ("release", "n/a"),
+    }
 
     code, out = _cli(capsys, fake, work, "history", "--group", "apps", "--app", "podinfo", "--env", "dev")
     assert code == 0, out

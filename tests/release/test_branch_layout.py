@@ -26,14 +26,22 @@ environments:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
-    repo = make_repo(tmp_path, CONFIG, {
-        "main": {"apps/qa/web.yaml": deployment("apps", "web", "1.0")},
-        "dev": {"apps/web.yaml": deployment("apps", "web", "1.0"), "apps/only-dev.yaml": "kind: ConfigMap\n"},
-        "prod": {"apps/web.yaml": deployment("apps", "web", "0.9")},
-    })
+    repo = make_repo(
+        tmp_path,
+        CONFIG,
+        {
+            "main": {"apps/qa/web.yaml": deployment("apps", "web", "1.0")},
+            "dev": {"apps/web.yaml": deployment("apps", "web", "1.0"), "apps/only-dev.yaml": "kind: ConfigMap\n"},
+            "prod": {"apps/web.yaml": deployment("apps", "web", "0.9")},
+        },
+    )
     for hour, tag in ((1, "1.1"), (2, "1.2")):
-        repo.merge_pr("dev", {"apps/web.yaml": deployment("apps", "web", tag)},
-                      f"Promote apps/web version {tag} to environment dev", at=T0 + hour * HOUR)
+        repo.merge_pr(
+            "dev",
+            {"apps/web.yaml": deployment("apps", "web", tag)},
+            f"Promote apps/web version {tag} to environment dev",
+            at=T0 + hour * HOUR,
+        )
     for branch in ("dev", "prod"):
         repo.git("branch", "-q", "-D", branch)  # only origin/<branch>: nothing may rely on a local branch
     return repo
@@ -67,4 +75,9 @@ def test_show_and_history_per_branch(repo: Repo) -> None:
     assert result.lines[1].split()[:2] == ["apps/web", "1.2"]
     changes = history(context(repo.work), group="apps", app="web", offline=True).data["changes"]
     assert [(c["env"], c["image"]["tag"], c["pr"]) for c in changes] == [
-        ("dev", "1.2", 2), ("dev", "1.1", 1), ("prod", "0.9", None), ("qa", "1.0", None), ("dev", "1.0", None)]
+        ("dev", "1.2", 2),
+        ("dev", "1.1", 1),
+        ("prod", "0.9", None),
+        ("qa", "1.0", None),
+        ("dev", "1.0", None),
+    ]

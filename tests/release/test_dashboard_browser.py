@@ -45,8 +45,10 @@ def test_dashboard_in_headless_chromium(tmp_path: Path, capsys: pytest.CaptureFi
     chromium = ensure_chromium()  # fails (never skips) when Chromium cannot be found or installed
     repo = busy_repo(tmp_path / "repo")
     page = tmp_path / "dashboard.html"
-    assert main(["show", "--output", "html", "--out", str(page), "--sourcedir", str(repo.work),
-                 "--provider", "local"]) == 0
+    assert (
+        main(["show", "--output", "html", "--out", str(page), "--sourcedir", str(repo.work), "--provider", "local"])
+        == 0
+    )
     assert "wrote dashboard" in capsys.readouterr().out
     html = page.read_text()
     assert "http://" not in html.replace("http://adaptivecards", "") and "https://" not in html
@@ -59,9 +61,15 @@ def test_dashboard_in_headless_chromium(tmp_path: Path, capsys: pytest.CaptureFi
     dom.feed(dumped.stdout)
     assert dom.body.get("data-ready") == "1"  # the inline script ran without errors
     assert dom.cells == {
-        ("apps/api", "dev"): "1.0", ("apps/api", "qa"): "1.0", ("apps/api", "prod"): "1.0",
-        ("apps/web", "dev"): "1.1", ("apps/web", "qa"): "0.9", ("apps/web", "prod"): "1.0",
-        ("team-b/worker", "dev"): "0.3.0", ("team-b/worker", "qa"): "", ("team-b/worker", "prod"): "",
+        ("apps/api", "dev"): "1.0",
+        ("apps/api", "qa"): "1.0",
+        ("apps/api", "prod"): "1.0",
+        ("apps/web", "dev"): "1.1",
+        ("apps/web", "qa"): "0.9",
+        ("apps/web", "prod"): "1.0",
+        ("team-b/worker", "dev"): "0.3.0",
+        ("team-b/worker", "qa"): "",
+        ("team-b/worker", "prod"): "",
     }
     assert dom.pending == ["2", "3"] and dom.failed == ["2"]
     assert all("hidden" not in cls for cls in dom.rows.values())

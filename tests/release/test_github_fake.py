@@ -17,14 +17,19 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def github(example_repo: tuple[Path, Path], github_fake_factory: FakeFactory,
-           monkeypatch: pytest.MonkeyPatch) -> tuple[FakeGitHub, Path]:
+def github(
+    example_repo: tuple[Path, Path], github_fake_factory: FakeFactory, monkeypatch: pytest.MonkeyPatch
+) -> tuple[FakeGitHub, Path]:
     remote, work = example_repo
     fake = github_fake_factory(remote)
     fake.protect("main", "promotion-gate")  # GitHub allows auto-merge only behind a required check
-    for key, value in {"GITHUB_REPOSITORY": "acme/gitops", "GITHUB_API_URL": fake.api_url,
-                       "GITHUB_TOKEN": fake.token, "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL": "0",
-                       "GITHUB_ACTOR": "release-bot"}.items():
+    for key, value in {
+        "GITHUB_REPOSITORY": "acme/gitops",
+        "GITHUB_API_URL": fake.api_url,
+        "GITHUB_TOKEN": fake.token,
+        "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL": "0",
+        "GITHUB_ACTOR": "release-bot",
+    }.items():
         monkeypatch.setenv(key, value)
     return fake, work
 
@@ -36,8 +41,9 @@ def _cli(capsys: pytest.CaptureFixture[str], work: Path, *args: str) -> tuple[in
     return code, out + err
 
 
-def test_release_show_history_rollback_on_github(github: tuple[FakeGitHub, Path],
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_release_show_history_rollback_on_github(
+    github: tuple[FakeGitHub, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     fake, work = github
     code, out = _cli(capsys, work, "new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
     assert code == 0, out
@@ -50,8 +56,21 @@ def test_release_show_history_rollback_on_github(github: tuple[FakeGitHub, Path]
     assert code == 0 and "pull request 2" in out, out
 
     fake.clear_requests()
-    code, out = _cli(capsys, work, "release", "--group", "apps", "--app", "podinfo", "--tag", "7.0.1",
-                     "--env", "prod", "--reason", "CVE fix")
+    code, out = _cli(
+        capsys,
+        work,
+        "release",
+        "--group",
+        "apps",
+        "--app",
+        "podinfo",
+        "--tag",
+        "7.0.1",
+        "--env",
+        "prod",
+        "--reason",
+        "CVE fix",
+    )
     assert code == 0, out
     assert not any("enablePullRequestAutoMerge" in line for line in fake.request_lines())  # prod: manual
     release_pr = fake.pr(3)
@@ -67,7 +86,9 @@ def test_release_show_history_rollback_on_github(github: tuple[FakeGitHub, Path]
     assert podinfo["cells"][0]["arrived"]["pr"] == 1
     assert podinfo["cells"][1]["lag"]["state"] == "behind"
     assert {p["number"]: (p["type"], p["gate"]) for p in data["pending"]} == {
-        2: ("promote", "closed"), 3: ("release", "n/a")}
+        2: ("promote", "closed"),
+        3: ("release", "n/a"),
+    }
 
     code, out = _cli(capsys, work, "history", "--group", "apps", "--app", "podinfo", "--env", "dev")
     assert code == 0, out

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_promotion.inventory import Inventory, collect
-from gitops_promotion.timeline import Image
+from gitops_promotion.history.inventory import Inventory, collect
+from gitops_promotion.history.timeline import Image
 from tests.release.builders import HOUR, T0, Repo, context, deployment, make_repo
 
 DIR_CONFIG = """\
@@ -20,19 +20,44 @@ DIGEST = "sha256:" + "ab" * 32
 
 
 def _dir_repo(root: Path) -> Repo:
-    files = {f"apps/{env}/{app}.yaml": deployment("apps", app, "1.0") for env in ("dev", "qa", "prod")
-             for app in ("web", "api")}
+    files = {
+        f"apps/{env}/{app}.yaml": deployment("apps", app, "1.0")
+        for env in ("dev", "qa", "prod")
+        for app in ("web", "api")
+    }
     repo = make_repo(root, DIR_CONFIG, {"main": files})
-    repo.merge_pr("main", {"apps/dev/web.yaml": deployment("apps", "web", "1.1")},
-                  "Promote apps/web version 1.1 to environment dev", at=T0 + 1 * HOUR)
-    repo.merge_pr("main", {"apps/qa/web.yaml": deployment("apps", "web", "1.1")},
-                  "Promote apps/web version 1.1 to environment qa", at=T0 + 2 * HOUR, squash=True)
-    repo.merge_pr("main", {"apps/dev/web.yaml": deployment("apps", "web", "1.2")},
-                  "Promote apps/web version 1.2 to environment dev", at=T0 + 3 * HOUR)
-    repo.merge_pr("main", {"apps/dev/web.yaml": deployment("apps", "web", f"1.3@{DIGEST}")},
-                  "Promote apps/web version 1.3 to environment dev", at=T0 + 4 * HOUR)
-    repo.direct("main", {"apps/prod/api.yaml": deployment("apps", "api", "1.0-hotfix"),
-                         "README.md": "unrelated\n"}, "hotfix api in prod", at=T0 + 5 * HOUR, who="Ops")
+    repo.merge_pr(
+        "main",
+        {"apps/dev/web.yaml": deployment("apps", "web", "1.1")},
+        "Promote apps/web version 1.1 to environment dev",
+        at=T0 + 1 * HOUR,
+    )
+    repo.merge_pr(
+        "main",
+        {"apps/qa/web.yaml": deployment("apps", "web", "1.1")},
+        "Promote apps/web version 1.1 to environment qa",
+        at=T0 + 2 * HOUR,
+        squash=True,
+    )
+    repo.merge_pr(
+        "main",
+        {"apps/dev/web.yaml": deployment("apps", "web", "1.2")},
+        "Promote apps/web version 1.2 to environment dev",
+        at=T0 + 3 * HOUR,
+    )
+    repo.merge_pr(
+        "main",
+        {"apps/dev/web.yaml": deployment("apps", "web", f"1.3@{DIGEST}")},
+        "Promote apps/web version 1.3 to environment dev",
+        at=T0 + 4 * HOUR,
+    )
+    repo.direct(
+        "main",
+        {"apps/prod/api.yaml": deployment("apps", "api", "1.0-hotfix"), "README.md": "unrelated\n"},
+        "hotfix api in prod",
+        at=T0 + 5 * HOUR,
+        who="Ops",
+    )
     return repo
 
 
@@ -48,8 +73,12 @@ def test_matrix_tags_digests_and_files(dir_inventory: tuple[Repo, Inventory]) ->
     assert inv.apps == [("apps", "api"), ("apps", "web")]
     tags = {(a, e.name): inv.cell(("apps", a), e.name).image for a in ("web", "api") for e in inv.envs}
     assert {k: (v.tag, v.digest) for k, v in tags.items() if v} == {
-        ("web", "dev"): ("1.3", DIGEST), ("web", "qa"): ("1.1", None), ("web", "prod"): ("1.0", None),
-        ("api", "dev"): ("1.0", None), ("api", "qa"): ("1.0", None), ("api", "prod"): ("1.0-hotfix", None),
+        ("web", "dev"): ("1.3", DIGEST),
+        ("web", "qa"): ("1.1", None),
+        ("web", "prod"): ("1.0", None),
+        ("api", "dev"): ("1.0", None),
+        ("api", "qa"): ("1.0", None),
+        ("api", "prod"): ("1.0-hotfix", None),
     }
     assert inv.cell(("apps", "web"), "qa").files == ("apps/qa/web.yaml",)
     assert inv.notes == []
@@ -73,19 +102,34 @@ def test_lag_counts_versions_and_time_behind_the_previous_env(dir_inventory: tup
     lag = {(a, e): inv.cell(("apps", a), e).lag for a in ("web", "api") for e in ("dev", "qa", "prod")}
     assert lag[("web", "dev")].state == "first"
     assert (lag[("web", "qa")].state, lag[("web", "qa")].versions, lag[("web", "qa")].since) == (
-        "behind", 2, T0 + 3 * HOUR)  # dev ran 1.2 then 1.3 since qa's 1.1
+        "behind",
+        2,
+        T0 + 3 * HOUR,
+    )  # dev ran 1.2 then 1.3 since qa's 1.1
     assert (lag[("web", "prod")].state, lag[("web", "prod")].versions, lag[("web", "prod")].since) == (
-        "behind", 1, T0 + 2 * HOUR)
+        "behind",
+        1,
+        T0 + 2 * HOUR,
+    )
     assert lag[("api", "qa")].state == "in-sync"
     assert lag[("api", "prod")].state == "differs"  # a hotfix qa never ran
 
 
 def test_history_is_every_change_in_order(dir_inventory: tuple[Repo, Inventory]) -> None:
     _repo, inv = dir_inventory
-    web = [(c.env, c.image.tag if c.image else None, c.previous.tag if c.previous else None)
-           for c in inv.history[("apps", "web")]]
-    assert web == [("dev", "1.0", None), ("qa", "1.0", None), ("prod", "1.0", None), ("dev", "1.1", "1.0"),
-                   ("qa", "1.1", "1.0"), ("dev", "1.2", "1.1"), ("dev", "1.3", "1.2")]
+    web = [
+        (c.env, c.image.tag if c.image else None, c.previous.tag if c.previous else None)
+        for c in inv.history[("apps", "web")]
+    ]
+    assert web == [
+        ("dev", "1.0", None),
+        ("qa", "1.0", None),
+        ("prod", "1.0", None),
+        ("dev", "1.1", "1.0"),
+        ("qa", "1.1", "1.0"),
+        ("dev", "1.2", "1.1"),
+        ("dev", "1.3", "1.2"),
+    ]
 
 
 def test_filters_by_group_and_app(tmp_path: Path) -> None:
@@ -97,10 +141,14 @@ def test_filters_by_group_and_app(tmp_path: Path) -> None:
 
 
 def test_removed_marker_and_broken_file_in_history(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, DIR_CONFIG, {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0")
-                                                     for e in ("dev", "qa", "prod")}})
-    repo.direct("main", {"apps/dev/web.yaml": "a: [unclosed\n# {\"$imagepolicy\": \"apps:web\"}\n"},
-                "break dev", at=T0 + HOUR)
+    repo = make_repo(
+        tmp_path,
+        DIR_CONFIG,
+        {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0") for e in ("dev", "qa", "prod")}},
+    )
+    repo.direct(
+        "main", {"apps/dev/web.yaml": 'a: [unclosed\n# {"$imagepolicy": "apps:web"}\n'}, "break dev", at=T0 + HOUR
+    )
     repo.direct("main", {"apps/dev/web.yaml": deployment("apps", "web", "2.0")}, "fix dev", at=T0 + 2 * HOUR)
     repo.direct("main", {"apps/qa/web.yaml": None}, "drop qa", at=T0 + 3 * HOUR)
     inv = collect(context(repo.work), clock=lambda: T0 + 4 * HOUR)
@@ -120,14 +168,22 @@ environments:
 
 
 def test_branch_layout_reads_origin_branches_without_checking_out(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, BRANCH_CONFIG, {
-        "main": {"README.md": "config only\n"},
-        "dev": {"apps/web.yaml": deployment("apps", "web", "1.0"), "apps/dev-only.yaml": "kind: ConfigMap\n"},
-        "qa": {"apps/web.yaml": deployment("apps", "web", "1.0")},
-        "prod": {"apps/web.yaml": deployment("apps", "web", "0.9")},
-    })
-    repo.merge_pr("dev", {"apps/web.yaml": deployment("apps", "web", "1.1")},
-                  "Promote apps/web version 1.1 to environment dev", at=T0 + HOUR)
+    repo = make_repo(
+        tmp_path,
+        BRANCH_CONFIG,
+        {
+            "main": {"README.md": "config only\n"},
+            "dev": {"apps/web.yaml": deployment("apps", "web", "1.0"), "apps/dev-only.yaml": "kind: ConfigMap\n"},
+            "qa": {"apps/web.yaml": deployment("apps", "web", "1.0")},
+            "prod": {"apps/web.yaml": deployment("apps", "web", "0.9")},
+        },
+    )
+    repo.merge_pr(
+        "dev",
+        {"apps/web.yaml": deployment("apps", "web", "1.1")},
+        "Promote apps/web version 1.1 to environment dev",
+        at=T0 + HOUR,
+    )
     for branch in ("dev", "qa", "prod"):
         repo.git("branch", "-q", "-D", branch)  # only origin/<branch> remains: the tool must read those
     head_before = repo.git("rev-parse", "HEAD")
@@ -149,12 +205,20 @@ environments:
   - {name: qa, auto: true}
   - {name: prod, branch: prod, path: "clusters/prod/{group}"}
 """
-    repo = make_repo(tmp_path, config, {
-        "main": {"apps/dev/web.yaml": deployment("apps", "web", "2.0"),
-                 "apps/qa/web.yaml": deployment("apps", "web", "2.0")},
-        "prod": {"clusters/prod/apps/web.yaml": deployment("apps", "web", "1.0"),
-                 "clusters/prod/other/web.yaml": deployment("other", "web", "5.0")},
-    })
+    repo = make_repo(
+        tmp_path,
+        config,
+        {
+            "main": {
+                "apps/dev/web.yaml": deployment("apps", "web", "2.0"),
+                "apps/qa/web.yaml": deployment("apps", "web", "2.0"),
+            },
+            "prod": {
+                "clusters/prod/apps/web.yaml": deployment("apps", "web", "1.0"),
+                "clusters/prod/other/web.yaml": deployment("other", "web", "5.0"),
+            },
+        },
+    )
     inv = collect(context(repo.work), clock=lambda: T0)
     assert inv.apps == [("apps", "web"), ("other", "web")]
     images = [inv.cell(("apps", "web"), e).image for e in ("dev", "qa", "prod")]
@@ -165,8 +229,15 @@ environments:
 
 
 def test_missing_env_branch_is_a_note(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, BRANCH_CONFIG, {"main": {}, "dev": {"apps/web.yaml": deployment("apps", "web", "1")},
-                                               "qa": {"apps/web.yaml": deployment("apps", "web", "1")}})
+    repo = make_repo(
+        tmp_path,
+        BRANCH_CONFIG,
+        {
+            "main": {},
+            "dev": {"apps/web.yaml": deployment("apps", "web", "1")},
+            "qa": {"apps/web.yaml": deployment("apps", "web", "1")},
+        },
+    )
     inv = collect(context(repo.work), clock=lambda: T0)
     assert "environment prod: branch prod not found" in inv.notes
     assert inv.cell(("apps", "web"), "prod").image is None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_promotion import notify
+from gitops_promotion.commands import notify
 from gitops_promotion.commands.new import new
 from gitops_promotion.commands.promote import promote
 from gitops_promotion.commands.release import release
@@ -33,31 +33,56 @@ environments:
     notify:
       - {type: webhook, url_env: HOOK_PROD, events: [release]}
 """
-PR = PullRequest(number=7, title="t", body="", head="promote/apps-web", base="main", state="open",
-                 url="https://forge.example/acme/gitops/pull/7")
+PR = PullRequest(
+    number=7,
+    title="t",
+    body="",
+    head="promote/apps-web",
+    base="main",
+    state="open",
+    url="https://forge.example/acme/gitops/pull/7",
+)
 STATE = PromotionState("apps", "web", "1.2.3", "dev", reason="fix <b> & co", requester="ann")
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
-    return make_repo(tmp_path, CONFIG, {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0")
-                                                 for e in ("dev", "qa", "prod")}})
+    return make_repo(
+        tmp_path,
+        CONFIG,
+        {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0") for e in ("dev", "qa", "prod")}},
+    )
 
 
 def _env(hooks: Hooks) -> dict[str, str]:
-    return {"HOOK_DEV": hooks.url("/dev"), "SLACK_DEV": hooks.url("/slack"), "TEAMS_QA": hooks.url("/teams"),
-            "HOOK_PROD": hooks.url("/prod")}
+    return {
+        "HOOK_DEV": hooks.url("/dev"),
+        "SLACK_DEV": hooks.url("/slack"),
+        "TEAMS_QA": hooks.url("/teams"),
+        "HOOK_PROD": hooks.url("/prod"),
+    }
 
 
 def test_generic_webhook_payload(repo: Repo, hooks: Hooks) -> None:
     warnings = notify.send(context(repo.work, environ=_env(hooks)), "opened", STATE, PR, outcome="opened")
     assert warnings == []
-    assert hooks.bodies("/dev") == [{
-        "event": "opened", "message": "Pull request opened: apps/web 1.2.3 into dev (#7)", "type": "promote",
-        "group": "apps", "app": "web", "tag": "1.2.3", "env": "dev", "digest": None, "reason": "fix <b> & co",
-        "requester": "ann", "forced": False, "detail": None,
-        "pull_request": {"number": 7, "url": "https://forge.example/acme/gitops/pull/7"},
-    }]
+    assert hooks.bodies("/dev") == [
+        {
+            "event": "opened",
+            "message": "Pull request opened: apps/web 1.2.3 into dev (#7)",
+            "type": "promote",
+            "group": "apps",
+            "app": "web",
+            "tag": "1.2.3",
+            "env": "dev",
+            "digest": None,
+            "reason": "fix <b> & co",
+            "requester": "ann",
+            "forced": False,
+            "detail": None,
+            "pull_request": {"number": 7, "url": "https://forge.example/acme/gitops/pull/7"},
+        }
+    ]
     assert hooks.bodies("/slack") == []  # Slack here only wants `merged`
 
 
@@ -88,8 +113,9 @@ def test_teams_workflow_adaptive_card(repo: Repo, hooks: Hooks) -> None:
     title, facts = card["body"]
     assert title["text"] == "Gate closed: apps/web 1.2.3 cannot go into qa yet (#7)" and title["wrap"] is True
     assert {"title": "Detail", "value": "reconciliation failed"} in facts["facts"]
-    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open pull request",
-                                "url": "https://forge.example/acme/gitops/pull/7"}]
+    assert card["actions"] == [
+        {"type": "Action.OpenUrl", "title": "Open pull request", "url": "https://forge.example/acme/gitops/pull/7"}
+    ]
 
 
 def _closed_port() -> int:
@@ -103,16 +129,17 @@ def test_failures_are_warnings_that_never_show_the_url(repo: Repo, hooks: Hooks)
     env = {"HOOK_DEV": hooks.url(secret), "SLACK_DEV": f"http://127.0.0.1:{_closed_port()}/hooks/SECRET2"}
     ctx = context(repo.work, environ=env)
     assert notify.send(ctx, "opened", STATE, PR) == [
-        "warning: webhook notification for opened (HOOK_DEV) failed: HTTP 500"]
+        "warning: webhook notification for opened (HOOK_DEV) failed: HTTP 500"
+    ]
     refused = notify.send(ctx, "merged", STATE, PR)
     assert refused[0] == "warning: webhook notification for merged (HOOK_DEV) failed: HTTP 500"
     assert refused[1] == "warning: slack notification for merged (SLACK_DEV) failed: ConnectionError"
-    slow = notify.send(context(repo.work, environ={"HOOK_DEV": hooks.url("/slow/x")}), "opened", STATE, PR,
-                       timeout=0.05)
+    slow = notify.send(
+        context(repo.work, environ={"HOOK_DEV": hooks.url("/slow/x")}), "opened", STATE, PR, timeout=0.05
+    )
     assert slow == ["warning: webhook notification for opened (HOOK_DEV) failed: ReadTimeout"]
     missing = notify.send(context(repo.work), "opened", STATE, PR)
-    assert missing == ["warning: webhook notification for opened not sent: environment variable HOOK_DEV is "
-                       "not set"]
+    assert missing == ["warning: webhook notification for opened not sent: environment variable HOOK_DEV is not set"]
     for line in (*refused, *slow):
         assert "SECRET" not in line and "127.0.0.1" not in line
 
@@ -129,17 +156,24 @@ def test_every_event_through_the_commands(repo: Repo, hooks: Hooks) -> None:
     assert [b["event"] for b in hooks.bodies("/dev")] == ["opened", "merged"]
     assert hooks.bodies("/slack")[0]["text"] == f"apps/web 2.0 merged into dev (#{opened.pr_number})"
     assert hooks.bodies("/teams")[0]["attachments"][0]["content"]["body"][0]["text"] == (
-        f"Pull request opened: apps/web 2.0 into qa (#{to_qa.pr_number})")
+        f"Pull request opened: apps/web 2.0 into qa (#{to_qa.pr_number})"
+    )
     forge.post_status(merge, "kustomization/apps-dev/0a1b2c3d", "failure", "health check failed")
     gate = status(context(repo.work, environ=env), branch=to_qa.branch, sleep=lambda _s: None)
     assert gate.exit_code == 1
     teams = [b["attachments"][0]["content"]["body"][0]["text"] for b in hooks.bodies("/teams")]
     assert teams[-1] == f"Gate closed: apps/web 2.0 cannot go into qa yet (#{to_qa.pr_number})"
-    hotfix = release(context(repo.work, environ=env), group="apps", app="web", tag="2.0.1", env="prod",
-                     reason="hotfix", requester="ann")
+    hotfix = release(
+        context(repo.work, environ=env),
+        group="apps",
+        app="web",
+        tag="2.0.1",
+        env="prod",
+        reason="hotfix",
+        requester="ann",
+    )
     (prod,) = hooks.bodies("/prod")
-    assert (prod["event"], prod["type"], prod["reason"], prod["requester"]) == ("release", "release", "hotfix",
-                                                                               "ann")
+    assert (prod["event"], prod["type"], prod["reason"], prod["requester"]) == ("release", "release", "hotfix", "ann")
     assert prod["message"] == f"Release requested: apps/web 2.0.1 into prod (#{hotfix.pr_number})"
 
 

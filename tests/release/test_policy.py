@@ -31,8 +31,9 @@ groups:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
-    files = {f"apps/{e}/{a}.yaml": deployment("apps", a, "1.0.0") for e in ("dev", "qa", "prod")
-             for a in ("web", "api")}
+    files = {
+        f"apps/{e}/{a}.yaml": deployment("apps", a, "1.0.0") for e in ("dev", "qa", "prod") for a in ("web", "api")
+    }
     files["apps/qa/web.yaml"] = deployment("apps", "web", "1.1.0")
     return make_repo(tmp_path, CONFIG, {"main": files})
 
@@ -58,8 +59,9 @@ def test_blocked_by_group_freeze_and_require_previous(repo: Repo) -> None:
     assert "  freeze: true  [groups.apps.policies.prod]" in frozen.lines
     behind = policy_check(context(repo.work), group="apps", app="web", tag="1.2.0", env="prod")
     assert behind.exit_code == 1 and "require_previous: qa runs 1.1.0, not 1.2.0" in behind.message
-    forced = policy_check(context(repo.work), group="apps", app="api", tag="1.0.0", env="prod", kind="release",
-                          force=True)
+    forced = policy_check(
+        context(repo.work), group="apps", app="api", tag="1.0.0", env="prod", kind="release", force=True
+    )
     assert forced.exit_code == 0 and "overridden with --force" in forced.message
 
 
@@ -76,16 +78,28 @@ def test_policy_check_cli_exit_codes(repo: Repo, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"environments": [{"name": "dev"}, {"name": "prod", "auto": True, "policy": {"freeze": True}}]},
-         "frozen (policy.freeze) and auto"),
-        ({"environments": [{"name": "dev"}, {"name": "prod", "auto": True}],
-          "groups": {"g": {"policies": {"prod": {"freeze": True}}}}},
-         "groups.g.policies.prod: prod would be frozen (freeze) and auto-merged (auto); choose one"),
-        ({"environments": [{"name": "dev"}, {"name": "prod", "policy": {"freeze": True}}],
-          "groups": {"g": {"applications": {"a": {"policies": {"prod": {"auto": True}}}}}}},
-         "groups.g.applications.a.policies.prod: prod would be frozen"),
-        ({"environments": [{"name": "dev", "policy": {"require_previous": True}}, {"name": "prod"}]},
-         "require_previous is set but dev is the first environment"),
+        (
+            {"environments": [{"name": "dev"}, {"name": "prod", "auto": True, "policy": {"freeze": True}}]},
+            "frozen (policy.freeze) and auto",
+        ),
+        (
+            {
+                "environments": [{"name": "dev"}, {"name": "prod", "auto": True}],
+                "groups": {"g": {"policies": {"prod": {"freeze": True}}}},
+            },
+            "groups.g.policies.prod: prod would be frozen (freeze) and auto-merged (auto); choose one",
+        ),
+        (
+            {
+                "environments": [{"name": "dev"}, {"name": "prod", "policy": {"freeze": True}}],
+                "groups": {"g": {"applications": {"a": {"policies": {"prod": {"auto": True}}}}}},
+            },
+            "groups.g.applications.a.policies.prod: prod would be frozen",
+        ),
+        (
+            {"environments": [{"name": "dev", "policy": {"require_previous": True}}, {"name": "prod"}]},
+            "require_previous is set but dev is the first environment",
+        ),
     ],
 )
 def test_conflicting_policies_are_rejected(data: dict[str, object], message: str) -> None:
@@ -94,10 +108,12 @@ def test_conflicting_policies_are_rejected(data: dict[str, object], message: str
 
 
 def test_an_override_may_lift_the_conflict() -> None:
-    config = Config.model_validate({
-        "environments": [{"name": "dev"}, {"name": "prod", "auto": True}],
-        "groups": {"g": {"policies": {"prod": {"freeze": True, "auto": False}}}},
-    })
+    config = Config.model_validate(
+        {
+            "environments": [{"name": "dev"}, {"name": "prod", "auto": True}],
+            "groups": {"g": {"policies": {"prod": {"freeze": True, "auto": False}}}},
+        }
+    )
     assert config.automated("prod", "g", "x") is False and config.automated("prod", "other", "x") is True
 
 
@@ -121,8 +137,9 @@ groups:
     policies:
       dev: {auto: false}
 """
-    repo = make_repo(tmp_path, config, {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0")
-                                                 for e in ("dev", "qa")}})
+    repo = make_repo(
+        tmp_path, config, {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0") for e in ("dev", "qa")}}
+    )
     result = new(context(repo.work), group="apps", app="web", tag="2.0")
     assert "manual merge" in result.message
     assert not LocalForge(repo.remote).get_pr(result.pr_number or 0).auto_merge

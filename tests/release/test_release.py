@@ -31,8 +31,12 @@ def repo(tmp_path: Path) -> Repo:
     files = {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0.0") for e in ("dev", "qa", "prod")}
     repo = make_repo(tmp_path, CONFIG, {"main": files})
     for hour, tag in ((1, "1.1.0"), (2, "1.2.0")):
-        repo.merge_pr("main", {"apps/dev/web.yaml": deployment("apps", "web", tag)},
-                      f"Promote apps/web version {tag} to environment dev", at=T0 + hour * HOUR)
+        repo.merge_pr(
+            "main",
+            {"apps/dev/web.yaml": deployment("apps", "web", tag)},
+            f"Promote apps/web version {tag} to environment dev",
+            at=T0 + hour * HOUR,
+        )
     return repo
 
 
@@ -44,7 +48,13 @@ def test_release_opens_a_release_pr_with_reason_and_requester(repo: Repo) -> Non
     state = parse_state(pr.body)
     assert state is not None
     assert (state.type, state.tag, state.env, state.reason, state.requester, state.forced) == (
-        "release", "1.2.1", "dev", "CVE-2026-0001 | urgent", "octocat", False)
+        "release",
+        "1.2.1",
+        "dev",
+        "CVE-2026-0001 | urgent",
+        "octocat",
+        False,
+    )
     assert pr.title == "Release apps/web version 1.2.1 to environment dev"
     assert "| Reason | CVE-2026-0001 \\| urgent |" in pr.body and "| Requested by | octocat |" in pr.body
     # dev is `auto: true`, but only an explicit policy `auto` may auto-merge a release
@@ -62,8 +72,16 @@ def test_release_auto_merges_only_when_the_policy_says_so(repo: Repo) -> None:
 def test_freeze_needs_force_and_records_it(repo: Repo) -> None:
     with pytest.raises(PolicyError, match=r"prod is frozen \(a release may override it with --force\)"):
         release(context(repo.work), group="apps", app="web", tag="1.2.0", env="prod")
-    result = release(context(repo.work), group="apps", app="web", tag="1.2.0", env="prod", force=True,
-                     reason="incident 42", requester="oncall")
+    result = release(
+        context(repo.work),
+        group="apps",
+        app="web",
+        tag="1.2.0",
+        env="prod",
+        force=True,
+        reason="incident 42",
+        requester="oncall",
+    )
     assert "policy: prod is frozen; overridden with --force" in result.lines
     pr = LocalForge(repo.remote).get_pr(result.pr_number or 0)
     state = parse_state(pr.body)
@@ -78,8 +96,13 @@ def test_allowed_tags_still_apply_to_forced_releases(repo: Repo) -> None:
 
 
 def test_requester_falls_back_to_azure_then_git(repo: Repo) -> None:
-    azure = release(context(repo.work, environ={"BUILD_REQUESTEDFOR": "Ada Lovelace"}), group="apps",
-                    app="web", tag="1.2.5", env="dev")
+    azure = release(
+        context(repo.work, environ={"BUILD_REQUESTEDFOR": "Ada Lovelace"}),
+        group="apps",
+        app="web",
+        tag="1.2.5",
+        env="dev",
+    )
     state = parse_state(LocalForge(repo.remote).get_pr(azure.pr_number or 0).body)
     assert state is not None and state.requester == "Ada Lovelace"
     repo.git("config", "user.name", "Local Person")
@@ -94,8 +117,11 @@ def test_rollback_goes_to_the_previous_distinct_tag(repo: Repo) -> None:
     assert result.branch == "rollback/dev/apps-web"
     state = parse_state(LocalForge(repo.remote).get_pr(result.pr_number or 0).body)
     assert state is not None
-    assert (state.type, state.tag, state.reason) == ("rollback", "1.1.0",
-                                                     "roll back apps/web in dev from 1.2.0 to 1.1.0")
+    assert (state.type, state.tag, state.reason) == (
+        "rollback",
+        "1.1.0",
+        "roll back apps/web in dev from 1.2.0 to 1.1.0",
+    )
     to = rollback(context(repo.work), group="apps", app="web", env="dev", to="1.0.0", reason="bad release")
     state = parse_state(LocalForge(repo.remote).get_pr(to.pr_number or 0).body)
     assert state is not None and (state.tag, state.reason) == ("1.0.0", "bad release")
@@ -110,8 +136,25 @@ def test_release_and_rollback_cli(repo: Repo, capsys: pytest.CaptureFixture[str]
     base = ["--sourcedir", str(repo.work), "--provider", "local"]
     assert main(["release", "--group", "apps", "--app", "web", "--tag", "1.3.0", "--env", "prod", *base]) == 1
     assert "policy blocks apps/web 1.3.0 into prod: prod is frozen" in capsys.readouterr().err
-    code = main(["release", "--group", "apps", "--app", "web", "--tag", "1.3.0", "--env", "prod", "--force",
-                 "--reason", "hotfix", "--requester", "me", *base])
+    code = main(
+        [
+            "release",
+            "--group",
+            "apps",
+            "--app",
+            "web",
+            "--tag",
+            "1.3.0",
+            "--env",
+            "prod",
+            "--force",
+            "--reason",
+            "hotfix",
+            "--requester",
+            "me",
+            *base,
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "created branch release/prod/apps-web with pull request 1" in out
     assert main(["rollback", "--group", "apps", "--app", "web", "--env", "dev", *base]) == 0
@@ -122,8 +165,7 @@ def test_release_and_rollback_cli(repo: Repo, capsys: pytest.CaptureFixture[str]
 
 def test_release_with_a_digest_pins_it(repo: Repo) -> None:
     digest = "sha256:" + "0123456789abcdef" * 4
-    result = release(context(repo.work), group="apps", app="web", tag="1.2.1", env="dev", digest=digest,
-                     requester="me")
+    result = release(context(repo.work), group="apps", app="web", tag="1.2.1", env="dev", digest=digest, requester="me")
     pushed = repo.git("show", f"origin/{result.branch}:apps/dev/web.yaml")
     assert f"registry.example:5000/apps/web:1.2.1@{digest} #" in pushed
     state = parse_state(LocalForge(repo.remote).get_pr(result.pr_number or 0).body)

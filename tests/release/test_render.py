@@ -6,14 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from gitops_promotion.inventory import Lag
+from gitops_promotion.history.inventory import Lag
 from gitops_promotion.render.common import ago, lag_text, pr_url, web_base
 
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "just now"), (59, "just now"), (60, "1m ago"), (7200, "2h ago"), (86400 * 3, "3d ago"),
-     (86400 * 14, "2w ago"), (86400 * 400, "1y ago"), (-5, "just now")],
+    [
+        (0, "just now"),
+        (59, "just now"),
+        (60, "1m ago"),
+        (7200, "2h ago"),
+        (86400 * 3, "3d ago"),
+        (86400 * 14, "2w ago"),
+        (86400 * 400, "1y ago"),
+        (-5, "just now"),
+    ],
 )
 def test_ago(seconds: int, text: str) -> None:
     assert ago(1_000_000 - seconds, 1_000_000) == text
@@ -47,15 +55,14 @@ def test_pr_url_per_forge() -> None:
 
 
 def test_dashboard_escapes_repository_text(tmp_path: Path) -> None:
-    from gitops_promotion.inventory import collect
+    from gitops_promotion.history.inventory import collect
     from gitops_promotion.render.html import render_html
     from tests.release.builders import T0, context, deployment, make_repo
 
     config = "environments:\n  - {name: dev}\n"
     evil = '"><script>alert(1)</script>'
     repo = make_repo(tmp_path, config, {"main": {"apps/dev/web.yaml": deployment("apps", "web", "1.0")}})
-    repo.direct("main", {"apps/dev/web.yaml": deployment("apps", "web", "2.0")}, f"deploy {evil}", at=T0 + 60,
-                who=evil)
+    repo.direct("main", {"apps/dev/web.yaml": deployment("apps", "web", "2.0")}, f"deploy {evil}", at=T0 + 60, who=evil)
     page = render_html(collect(context(repo.work), clock=lambda: T0 + 120))
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count("<script>") == 1  # only the dashboard's own inline script

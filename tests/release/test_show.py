@@ -56,8 +56,9 @@ def test_json_output_is_complete(repo: Repo, capsys: pytest.CaptureFixture[str])
 
 
 def test_markdown_for_job_summaries(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _err = _run(capsys, "show", "--output", "markdown", "--group", "apps", "--sourcedir",
-                           str(repo.work), "--provider", "local")
+    code, out, _err = _run(
+        capsys, "show", "--output", "markdown", "--group", "apps", "--sourcedir", str(repo.work), "--provider", "local"
+    )
     assert code == 0
     lines = out.splitlines()
     assert lines[:4] == ["### What runs where", "", "| App | dev | qa | prod |", "|---|---|---|---|"]
@@ -95,9 +96,35 @@ def test_history_command(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None
     only_qa = history(context(repo.work), group="apps", app="web", env="qa", offline=True)
     assert [c["image"]["tag"] for c in only_qa.data["changes"]] == ["0.9", "1.0"]
     assert only_qa.data["changes"][0]["author"] == "Dev One" and only_qa.data["changes"][0]["pr"] is None
-    code, out, _err = _run(capsys, "history", "--group", "apps", "--app", "web", "--env", "prod",
-                           "--sourcedir", str(repo.work), "--provider", "local", "--output", "json")
+    code, out, _err = _run(
+        capsys,
+        "history",
+        "--group",
+        "apps",
+        "--app",
+        "web",
+        "--env",
+        "prod",
+        "--sourcedir",
+        str(repo.work),
+        "--provider",
+        "local",
+        "--output",
+        "json",
+    )
     assert code == 0 and json.loads(out)["message"] == "1 change of apps/web in prod"
-    code, _out, err = _run(capsys, "history", "--group", "apps", "--app", "web", "--env", "stage",
-                           "--sourcedir", str(repo.work), "--provider", "local")
+    code, _out, err = _run(
+        capsys,
+        "history",
+        "--group",
+        "apps",
+        "--app",
+        "web",
+        "--env",
+        "stage",
+        "--sourcedir",
+        str(repo.work),
+        "--provider",
+        "local",
+    )
     assert code == 2 and "unknown environment 'stage'" in err

@@ -27,9 +27,11 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
     def line(self, label: str) -> str:
-        return (f"[faults {label}] runs={self.runs} completed={self.completed} failed_cleanly={self.failed_cleanly} "
-                f"corrupted={self.corrupted} recovered_on_rerun={self.recovered} cli_steps={self.steps} "
-                f"push_faults={self.push_faults}")
+        return (
+            f"[faults {label}] runs={self.runs} completed={self.completed} failed_cleanly={self.failed_cleanly} "
+            f"corrupted={self.corrupted} recovered_on_rerun={self.recovered} cli_steps={self.steps} "
+            f"push_faults={self.push_faults}"
+        )
 
 
 @dataclass
@@ -101,8 +103,9 @@ class FlowRun:
     def run(self) -> str:
         """The whole flow; returns and tallies "completed", "failed" or "corrupted"."""
         self.tally.runs += 1
-        outcome = self._step(["new", "--group", "apps", "--app", self.app, "--tag", self.tag],
-                             f"created branch promote/apps-{self.app}")
+        outcome = self._step(
+            ["new", "--group", "apps", "--app", self.app, "--tag", self.tag], f"created branch promote/apps-{self.app}"
+        )
         for env, next_env in HOPS:
             if outcome != "ok":
                 break

@@ -176,8 +176,11 @@ class FaultyAzure(AzureFake):
         # and cannot be injected; they are spared so the suite stays fast. Everything after them is fair game.
         startup = method == "OPTIONS" or "ResourceAreas" in raw_path
         if self.read_only and not startup and method != "GET":
-            return 403, {}, _azure_error(
-                "TF401027: You need the Git 'PullRequestContribute' permission to perform this action.")
+            return (
+                403,
+                {},
+                _azure_error("TF401027: You need the Git 'PullRequestContribute' permission to perform this action."),
+            )
         kind = self.plan.draw() if self.plan is not None and not startup else None
         if kind == "reset":
             raise InjectedResetError(raw_path)
@@ -196,8 +199,15 @@ class FaultyAzure(AzureFake):
 
 def _azure_error(message: str) -> dict[str, Any]:
     """The error body Azure DevOps answers with (the fields the SDK reads)."""
-    return {"$id": "1", "innerException": None, "message": message, "typeName": "InjectedFault",
-            "typeKey": "InjectedFault", "errorCode": 0, "eventId": 3000}
+    return {
+        "$id": "1",
+        "innerException": None,
+        "message": message,
+        "typeName": "InjectedFault",
+        "typeKey": "InjectedFault",
+        "errorCode": 0,
+        "eventId": 3000,
+    }
 
 
 class Forge:
@@ -256,8 +266,11 @@ class GitHubForge(Forge):
         return ["--provider", "github", "--token", self.token]
 
     def environ(self) -> dict[str, str]:
-        return {"GITHUB_REPOSITORY": "acme/gitops", "GITHUB_API_URL": self.fake.api_url,
-                "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL": "0"}
+        return {
+            "GITHUB_REPOSITORY": "acme/gitops",
+            "GITHUB_API_URL": self.fake.api_url,
+            "GITOPS_PROMOTION_GITHUB_WRITE_INTERVAL": "0",
+        }
 
     def prs(self) -> list[PRView]:
         views = []
@@ -295,8 +308,15 @@ class AzureForge(Forge):
         names = {"active": "open", "completed": "merged", "abandoned": "closed"}
         with self.fake.lock:
             return [
-                PRView(pr.id, pr.source.removeprefix("refs/heads/"), pr.target.removeprefix("refs/heads/"),
-                       names[pr.status], pr.title, pr.description, pr.merge_commit)
+                PRView(
+                    pr.id,
+                    pr.source.removeprefix("refs/heads/"),
+                    pr.target.removeprefix("refs/heads/"),
+                    names[pr.status],
+                    pr.title,
+                    pr.description,
+                    pr.merge_commit,
+                )
                 for pr in sorted(self.fake.prs.values(), key=lambda p: p.id)
             ]
 

@@ -108,15 +108,32 @@ CASES = [
     Case("config key unknown", 2, "bogus", setup=config("environments:\n  - name: dev\nbogus: 1\n")),
     Case("config not a mapping", 2, "gitops-promotion.yaml", setup=config("- dev\n- qa\n")),
     Case("config missing", 2, "config file not found", setup=lambda w: (w.work / "gitops-promotion.yaml").unlink()),
-    Case("config env path absolute", 2, "relative",
-         setup=config("environments:\n  - name: dev\n    path: /etc\n")),
-    Case("config env path escapes", 2, "relative",
-         setup=config("environments:\n  - name: dev\n    path: ../outside\n")),
+    Case("config env path absolute", 2, "relative", setup=config("environments:\n  - name: dev\n    path: /etc\n")),
+    Case(
+        "config env path escapes", 2, "relative", setup=config("environments:\n  - name: dev\n    path: ../outside\n")
+    ),
     Case("config env name with ../", 2, "gitops-promotion.yaml", setup=config("environments:\n  - name: ../dev\n")),
-    Case("config env dir missing", 2, "apps/staging/ does not exist",
-         setup=config("environments:\n  - name: staging\n")),
-    Case("unknown env", 2, "nosuch", argv=("release", "--group", "apps", "--app", "app000", "--tag", "2.0.0",
-                                           "--env", "nosuch", "--reason", "hotfix")),
+    Case(
+        "config env dir missing", 2, "apps/staging/ does not exist", setup=config("environments:\n  - name: staging\n")
+    ),
+    Case(
+        "unknown env",
+        2,
+        "nosuch",
+        argv=(
+            "release",
+            "--group",
+            "apps",
+            "--app",
+            "app000",
+            "--tag",
+            "2.0.0",
+            "--env",
+            "nosuch",
+            "--reason",
+            "hotfix",
+        ),
+    ),
     # -- flags ---------------------------------------------------------------------------------------------
     Case("tag with a space", 2, "--tag", argv=new("1.0 beta")),
     Case("tag with a newline", 2, "--tag", argv=new("1.0\nextra")),
@@ -131,22 +148,33 @@ CASES = [
     Case("app with ../", 2, "--app", argv=new(app="../../app000")),
     Case("group absolute", 2, "--group", argv=new(group="/etc")),
     Case("app with a slash", 2, "--app", argv=new(app="a/b")),
-    Case("sourcedir not a repo", 2, "not a git repository", setup=lambda w: None,
-         extra={"sourcedir": "{outside}"}),
+    Case("sourcedir not a repo", 2, "not a git repository", setup=lambda w: None, extra={"sourcedir": "{outside}"}),
     # -- manifests -----------------------------------------------------------------------------------------
-    Case("symlink out of the repo", 2, "symlink",
-         setup=pushed({}, {"apps/dev/evil.yaml": "{outside}/target.yaml"})),
+    Case("symlink out of the repo", 2, "symlink", setup=pushed({}, {"apps/dev/evil.yaml": "{outside}/target.yaml"})),
     Case("env dir symlinked out", 2, "symlink", setup=pushed({}, {"apps/dev": "{outside}"})),
     Case("huge file", 2, "too large", setup=pushed({"apps/dev/huge.yaml": GOOD + "#" * (9 * 1024 * 1024) + "\n"})),
     Case("binary file", 2, "apps/dev/bin.yaml", setup=pushed({"apps/dev/bin.yaml": b"\x00\x01" + GOOD.encode()})),
-    Case("non-UTF-8", 2, "apps/dev/latin.yaml",
-         setup=pushed({"apps/dev/latin.yaml": GOOD.encode() + b"note: caf\xe9\n"})),
-    Case("marker on a map", 2, "apps/dev/map.yaml",
-         setup=pushed({"apps/dev/map.yaml": f"image: {MARKER}\n  name: x\n  tag: y\n"})),
-    Case("duplicated marker key", 2, "apps/dev/dup.yaml",
-         setup=pushed({"apps/dev/dup.yaml": f"image: a:1 {MARKER}\nimage: b:1 {MARKER}\n"})),
-    Case("broken YAML with a marker", 2, "apps/dev/bad.yaml",
-         setup=pushed({"apps/dev/bad.yaml": f"image: [a:1 {MARKER}\n"})),
+    Case(
+        "non-UTF-8", 2, "apps/dev/latin.yaml", setup=pushed({"apps/dev/latin.yaml": GOOD.encode() + b"note: caf\xe9\n"})
+    ),
+    Case(
+        "marker on a map",
+        2,
+        "apps/dev/map.yaml",
+        setup=pushed({"apps/dev/map.yaml": f"image: {MARKER}\n  name: x\n  tag: y\n"}),
+    ),
+    Case(
+        "duplicated marker key",
+        2,
+        "apps/dev/dup.yaml",
+        setup=pushed({"apps/dev/dup.yaml": f"image: a:1 {MARKER}\nimage: b:1 {MARKER}\n"}),
+    ),
+    Case(
+        "broken YAML with a marker",
+        2,
+        "apps/dev/bad.yaml",
+        setup=pushed({"apps/dev/bad.yaml": f"image: [a:1 {MARKER}\n"}),
+    ),
     # -- repository and forge ------------------------------------------------------------------------------
     Case("no default branch", 1, "does not exist", setup=no_default_branch),
     Case("uncommitted changes", 1, "uncommitted changes", setup=dirty),
@@ -167,8 +195,7 @@ def _tree(root: Path) -> dict[str, str]:
         for name in [*files, *[d for d in dirs if Path(top, d).is_symlink()]]:
             path = Path(top, name)
             rel = str(path.relative_to(root))
-            found[rel] = f"-> {path.readlink()}" if path.is_symlink() else hashlib.sha256(
-                path.read_bytes()).hexdigest()
+            found[rel] = f"-> {path.readlink()}" if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 
 
@@ -179,8 +206,11 @@ def snapshot(world: World) -> dict[str, object]:
         "outside": _tree(world.outside),
         # Remote-tracking refs are a cache of the remote (compared below as "remote refs"); promote/* local
         # branches are the tool's scratch branches, reset from the remote on every run.
-        "work refs": [line for line in git(world.work, "for-each-ref", "--format=%(refname) %(objectname)")
-                      .splitlines() if not line.startswith(("refs/remotes/", "refs/heads/promote/"))],
+        "work refs": [
+            line
+            for line in git(world.work, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+            if not line.startswith(("refs/remotes/", "refs/heads/promote/"))
+        ],
         "work head": git(world.work, "rev-parse", "--symbolic-full-name", "HEAD"),
         "remote refs": git(world.forge.bare, "for-each-ref", "--format=%(refname) %(objectname)"),
         "prs": forge_prs(world.forge),
@@ -207,7 +237,7 @@ def test_bad_input(case: Case, make_forge: ForgeFactory, cli: CliRunner, tmp_pat
         argv[argv.index("--token") + 1] = case.extra["token"]
     if not world.token:
         index = argv.index("--token")
-        del argv[index:index + 2]
+        del argv[index : index + 2]
     run = cli.run(argv)
     forge.set_read_only(False)
     assert invariants.one_line_error(run.code, run.out, run.err) is None, (run.code, run.out, run.err)
@@ -223,6 +253,8 @@ def test_bad_input(case: Case, make_forge: ForgeFactory, cli: CliRunner, tmp_pat
 
 def test_case_count() -> None:
     """Runs after the table (file order): how many cases ended cleanly."""
-    figure(f"[bad input] cases={len(CASES)} clean={len(CLEAN)} (clean: one error line with the expected exit code "
-           "and text, nothing changed on disk or on the forge)")
+    figure(
+        f"[bad input] cases={len(CASES)} clean={len(CLEAN)} (clean: one error line with the expected exit code "
+        "and text, nothing changed on disk or on the forge)"
+    )
     assert len(CASES) >= 30

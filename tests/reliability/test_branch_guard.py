@@ -89,11 +89,14 @@ def test_moved_and_describe(repos: tuple[Path, Path, Context]) -> None:
     assert branch_guard.describe(ctx, BRANCH, theirs) == "initial layout"  # fetched to read its subject
 
 
-@pytest.mark.parametrize(("current", "ours", "same"), [
-    ("body\n", "body\n", True),
-    ("body\r\n", "body\n", True),
-    ("body  \n\n", "body", True),
-    ("other body\n", "body\n", False),
-])
+@pytest.mark.parametrize(
+    ("current", "ours", "same"),
+    [
+        ("body\n", "body\n", True),
+        ("body\r\n", "body\n", True),
+        ("body  \n\n", "body", True),
+        ("other body\n", "body\n", False),
+    ],
+)
 def test_same_text(current: str, ours: str, same: bool) -> None:
     assert branch_guard.same_text(current, ours) is same

@@ -36,11 +36,26 @@ def test_same_app_twice_at_once(kind: str, make_forge: ForgeFactory, cli: CliRun
     for round_ in range(rounds):
         tags = [f"3.{round_}.0", f"3.{round_}.1"]
         works = [forges.checkout(forge, tmp_path / f"r{round_}-{i}") for i in range(2)]
-        runs = all_at_once([
-            partial(cli.run, ["new", "--group", "apps", "--app", "app000", "--tag", tags[i], "--sourcedir",
-                              str(works[i]), *forge.argv()])
-            for i in range(2)
-        ])
+        runs = all_at_once(
+            [
+                partial(
+                    cli.run,
+                    [
+                        "new",
+                        "--group",
+                        "apps",
+                        "--app",
+                        "app000",
+                        "--tag",
+                        tags[i],
+                        "--sourcedir",
+                        str(works[i]),
+                        *forge.argv(),
+                    ],
+                )
+                for i in range(2)
+            ]
+        )
         assert all(r.code == 0 for r in runs), [(r.code, r.err) for r in runs]
         open_prs = [pr for pr in forge.prs() if pr.state == "open"]
         assert len(open_prs) == 1, open_prs
@@ -61,8 +76,10 @@ def test_same_app_twice_at_once(kind: str, make_forge: ForgeFactory, cli: CliRun
         superseded_said += said_superseded
         assert said_replaced or said_superseded, (won.out, lost.out)
         forge.merge(open_prs[0].number)  # the next round starts with no pending promotion
-    figure(f"[same app twice {kind}] rounds={rounds} one_open_pr=all consistent=all "
-          f"winner_said_replaced={replaced_said} loser_said_superseded={superseded_said}")
+    figure(
+        f"[same app twice {kind}] rounds={rounds} one_open_pr=all consistent=all "
+        f"winner_said_replaced={replaced_said} loser_said_superseded={superseded_said}"
+    )
 
 
 @pytest.mark.parametrize("kind", FORGES)
@@ -77,8 +94,9 @@ def test_push_landing_between_push_and_pr_write(
     runs: dict[str, Run] = {}
 
     def new(name: str, work: Path, tag: str) -> None:
-        runs[name] = cli.run(["new", "--group", "apps", "--app", "app000", "--tag", tag, "--sourcedir", str(work),
-                              *forge.argv()])
+        runs[name] = cli.run(
+            ["new", "--group", "apps", "--app", "app000", "--tag", tag, "--sourcedir", str(work), *forge.argv()]
+        )
 
     def b_overtakes() -> None:
         other = threading.Thread(target=new, args=("b", work_b, "4.0.1"))  # its own output buffer
@@ -111,8 +129,9 @@ def test_overtaken_run_yields_when_the_other_pr_text_landed_last(
     b_pushed, a_wrote = threading.Event(), threading.Event()
 
     def new(name: str, work: Path, tag: str) -> None:
-        runs[name] = cli.run(["new", "--group", "apps", "--app", "app000", "--tag", tag, "--sourcedir", str(work),
-                              *forge.argv()])
+        runs[name] = cli.run(
+            ["new", "--group", "apps", "--app", "app000", "--tag", tag, "--sourcedir", str(work), *forge.argv()]
+        )
 
     other = threading.Thread(target=new, args=("b", work_b, "5.0.1"))
 

@@ -21,8 +21,9 @@ RUNS = 6
 
 
 def plan_for(seed: int, error_5xx: float = 0.10) -> forges.FaultPlan:
-    return forges.FaultPlan(random.Random(seed), error_5xx=error_5xx, lost_reply=0.03, rate_limit=0.03, reset=0.03,
-                            slow=0.05)
+    return forges.FaultPlan(
+        random.Random(seed), error_5xx=error_5xx, lost_reply=0.03, rate_limit=0.03, reset=0.03, slow=0.05
+    )
 
 
 @pytest.mark.parametrize("kind", FORGES)
@@ -37,14 +38,25 @@ def test_flow_under_random_faults(
     for i, app in enumerate(apps):
         # The last run meets a storm (60% errors): retries give out, so the clean stop is exercised too.
         plans.append(plan_for(1000 + i, error_5xx=0.6 if i == RUNS - 1 else 0.10))
-        FlowRun(cli, forge, forges.checkout(forge, tmp_path / app), app, f"2.{i}.0", apps, queue,
-                random.Random(i), tally, plan=plans[-1]).run()
+        FlowRun(
+            cli,
+            forge,
+            forges.checkout(forge, tmp_path / app),
+            app,
+            f"2.{i}.0",
+            apps,
+            queue,
+            random.Random(i),
+            tally,
+            plan=plans[-1],
+        ).run()
     injected: dict[str, int] = {}
     for plan in plans:
         for name, count in plan.counts.items():
             injected[name] = injected.get(name, 0) + count
-    figure(f"{tally.line(kind)} injected={injected} waits={len(fast_retries)} "
-          f"waited_s={sum(fast_retries):.0f} (virtual)")
+    figure(
+        f"{tally.line(kind)} injected={injected} waits={len(fast_retries)} waited_s={sum(fast_retries):.0f} (virtual)"
+    )
     for note in tally.notes:
         figure(f"    {note}")
     assert tally.corrupted == 0, tally.notes
@@ -63,8 +75,9 @@ def test_rate_limit_waits_for_retry_after(
     work = forges.checkout(forge, tmp_path / "work")
     plan = forges.FaultPlan(random.Random(1), rate_limit=0.5, retry_after=7)
     forge.set_plan(plan)
-    run = cli.run(["new", "--group", "apps", "--app", "app000", "--tag", "2.0.0", "--sourcedir", str(work),
-                   *forge.argv()])
+    run = cli.run(
+        ["new", "--group", "apps", "--app", "app000", "--tag", "2.0.0", "--sourcedir", str(work), *forge.argv()]
+    )
     forge.set_plan(None)
     assert run.code == 0, run.err
     assert plan.counts["rate_limit"] >= 1
@@ -81,17 +94,23 @@ def test_api_down_after_push_leaves_nothing_half_done(
     forge = make_forge(kind, ["app000", "app001"])
     work = forges.checkout(forge, tmp_path / "work")
     # A pending dev PR for app001 first: then the failing run must also put its branch back, not just delete it.
-    assert cli.run(["new", "--group", "apps", "--app", "app001", "--tag", "1.5.0", "--sourcedir", str(work),
-                    *forge.argv()]).code == 0
+    assert (
+        cli.run(
+            ["new", "--group", "apps", "--app", "app001", "--tag", "1.5.0", "--sourcedir", str(work), *forge.argv()]
+        ).code
+        == 0
+    )
     before = forge.prs()
     for app in ("app000", "app001"):
         forge.set_plan(forges.FaultPlan(random.Random(2), error_5xx=1.0))
         if when == "create":  # the API works for reads, fails every write
             forge.set_plan(None)
             injection.PROVIDER_HOOKS["create_pr" if app == "app000" else "update_pr"] = partial(
-                forge.set_plan, forges.FaultPlan(random.Random(3), error_5xx=1.0))
-        run = cli.run(["new", "--group", "apps", "--app", app, "--tag", "9.9.9", "--sourcedir", str(work),
-                       *forge.argv()])
+                forge.set_plan, forges.FaultPlan(random.Random(3), error_5xx=1.0)
+            )
+        run = cli.run(
+            ["new", "--group", "apps", "--app", app, "--tag", "9.9.9", "--sourcedir", str(work), *forge.argv()]
+        )
         forge.set_plan(None)
         injection.PROVIDER_HOOKS.clear()
         assert run.code == 1, run.out
@@ -137,8 +156,9 @@ def test_dropped_connections_are_retried(
     work = forges.checkout(forge, tmp_path / "work")
     plan = forges.FaultPlan(random.Random(1), reset=0.34)  # seed 1: the first request drops
     forge.set_plan(plan)
-    run = cli.run(["new", "--group", "apps", "--app", "app000", "--tag", "2.0.0", "--sourcedir", str(work),
-                   *forge.argv()])
+    run = cli.run(
+        ["new", "--group", "apps", "--app", "app000", "--tag", "2.0.0", "--sourcedir", str(work), *forge.argv()]
+    )
     forge.set_plan(None)
     assert run.code == 0, run.err
     assert plan.counts.get("reset", 0) >= 1

@@ -45,12 +45,12 @@ spec:
     # kustomization images: name and tag markers, single-quoted tag, CRLF line ends.
     b"apiVersion: kustomize.config.k8s.io/v1beta1\r\nkind: Kustomization\r\nimages:\r\n"
     b'  - name: podinfo\r\n    newName: ghcr.io/stefanprodan/podinfo # {"$imagepolicy": "apps:podinfo:name"}\r\n'
-    b"    newTag: '6.4.0' # {\"$imagepolicy\": \"apps:podinfo:tag\"}\r\n"
+    b'    newTag: \'6.4.0\' # {"$imagepolicy": "apps:podinfo:tag"}\r\n'
     b'  - name: other\r\n    newTag: 1.2.3 # {"$imagepolicy": "apps:other:tag"}\r\n',
     # HelmRelease values in a flow mapping, a BOM, two documents, a block scalar and an anchor.
     b"\xef\xbb\xbf---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nspec:\n  values:\n"
     b'    image: {repository: ghcr.io/stefanprodan/podinfo, tag: "6.4.0"} # {"$imagepolicy": "apps:podinfo:tag"}\n'
-    b"    notes: |\n      image: podinfo:1 # {\"$imagepolicy\": \"apps:podinfo\"}\n"
+    b'    notes: |\n      image: podinfo:1 # {"$imagepolicy": "apps:podinfo"}\n'
     b"    base: &b x\n    copy: *b\n---\nkind: ConfigMap\ndata:\n"
     b'  tag: "1.0" # {"$imagepolicy": "apps:podinfo:tag"}\n',
     # Kustomization named file content with comments only around markers.
@@ -59,9 +59,37 @@ spec:
 
 _MUTATIONS = st.one_of(
     st.tuples(st.just("insert"), st.integers(0, 10_000), st.binary(min_size=1, max_size=8)),
-    st.tuples(st.just("insert"), st.integers(0, 10_000), st.sampled_from(
-        [b"#", b"'", b'"', b":", b"- ", b"\n", b"\r\n", b"  ", b"\t", b"{", b"}", b"[", b"]", b"&a ", b"*a",
-         b"|\n", b"---\n", b"@sha256:", b"\\", b"\x00", b"\xff", b"\xc3\xa9", b'"$imagepolicy"'])),
+    st.tuples(
+        st.just("insert"),
+        st.integers(0, 10_000),
+        st.sampled_from(
+            [
+                b"#",
+                b"'",
+                b'"',
+                b":",
+                b"- ",
+                b"\n",
+                b"\r\n",
+                b"  ",
+                b"\t",
+                b"{",
+                b"}",
+                b"[",
+                b"]",
+                b"&a ",
+                b"*a",
+                b"|\n",
+                b"---\n",
+                b"@sha256:",
+                b"\\",
+                b"\x00",
+                b"\xff",
+                b"\xc3\xa9",
+                b'"$imagepolicy"',
+            ]
+        ),
+    ),
     st.tuples(st.just("delete"), st.integers(0, 10_000), st.integers(1, 12)),
     st.tuples(st.just("dup_line"), st.integers(0, 200), st.just(0)),
     st.tuples(st.just("swap_lines"), st.integers(0, 200), st.integers(0, 200)),
@@ -159,9 +187,9 @@ def check_confined(before: bytes, after: bytes) -> None:
     _differences(data_before, data_after, changed)
     assert len(changed) <= sum(1 for m in old if m.policy == f"{GROUP}:{APP}" and m.field != "name")
     for loaded_was, loaded_now in changed:
-        assert any(_reads_as(loaded_was, old_text) and loaded_now == new_text
-                   for old_text, new_text in targets.items()), (
-            f"the YAML data changed beyond the target values: {loaded_was!r} -> {loaded_now!r}")
+        assert any(
+            _reads_as(loaded_was, old_text) and loaded_now == new_text for old_text, new_text in targets.items()
+        ), f"the YAML data changed beyond the target values: {loaded_was!r} -> {loaded_now!r}"
 
 
 def _load(data: bytes) -> list[object] | None:
@@ -213,16 +241,38 @@ def test_mutated_manifests(seed: int, ops: list[tuple[str, int, object]]) -> Non
 _SPACES = st.text(alphabet=" ", max_size=3)
 _HASHES = st.text(alphabet="#", min_size=1, max_size=3)
 _KEYS = st.just('"$imagepolicy"') | st.sampled_from(
-    ['"$imagePolicy"', '"imagepolicy"', '"$imagepolicy "', "'$imagepolicy'", '"\\u0024imagepolicy"'])
-_REFS = st.sampled_from(["apps:podinfo", "apps:podinfo:tag", "apps:podinfo:name", "apps:podinfo:digest",
-                         "apps:podinfo:TAG", "apps:podinfo:tag:x", "apps", "apps/podinfo", ":podinfo", "apps:-x",
-                         "apps:pod info", ""])
+    ['"$imagePolicy"', '"imagepolicy"', '"$imagepolicy "', "'$imagepolicy'", '"\\u0024imagepolicy"']
+)
+_REFS = st.sampled_from(
+    [
+        "apps:podinfo",
+        "apps:podinfo:tag",
+        "apps:podinfo:name",
+        "apps:podinfo:digest",
+        "apps:podinfo:TAG",
+        "apps:podinfo:tag:x",
+        "apps",
+        "apps/podinfo",
+        ":podinfo",
+        "apps:-x",
+        "apps:pod info",
+        "",
+    ]
+)
 _EXTRA = st.just("") | st.sampled_from([', "x": 1', ', "$imagepolicy": "apps:other"'])
 _TAIL = st.sampled_from(["", " "]) | st.sampled_from([" trailing", " # more", "}"])
 
 
-@given(hashes=_HASHES, lead=_SPACES, inner=_SPACES, key=_KEYS, ref=_REFS, extra=_EXTRA, tail=_TAIL,
-       value=st.sampled_from(["6.4.0", "'6.4.0'", '"6.4.0"', "ghcr.io/x/podinfo:6.4.0"]))
+@given(
+    hashes=_HASHES,
+    lead=_SPACES,
+    inner=_SPACES,
+    key=_KEYS,
+    ref=_REFS,
+    extra=_EXTRA,
+    tail=_TAIL,
+    value=st.sampled_from(["6.4.0", "'6.4.0'", '"6.4.0"', "ghcr.io/x/podinfo:6.4.0"]),
+)
 @SETTINGS
 def test_mangled_marker_comments(
     *, hashes: str, lead: str, inner: str, key: str, ref: str, extra: str, tail: str, value: str

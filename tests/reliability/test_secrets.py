@@ -50,8 +50,14 @@ def _api_down(scene: Scene) -> None:
 
 def _push_url_with_token(scene: Scene) -> None:
     """A push URL carrying the token (as some CI set-ups write it) that fails: git echoes the URL."""
-    git(scene.work, "remote", "set-url", "--push", "origin",
-        f"http://x-access-token:{TOKEN}@127.0.0.1:9/acme/gitops.git")
+    git(
+        scene.work,
+        "remote",
+        "set-url",
+        "--push",
+        "origin",
+        f"http://x-access-token:{TOKEN}@127.0.0.1:9/acme/gitops.git",
+    )
 
 
 def _fetch_url_with_token(scene: Scene) -> None:
@@ -60,13 +66,19 @@ def _fetch_url_with_token(scene: Scene) -> None:
 
 def _token_from_env(scene: Scene) -> None:
     index = scene.argv.index("--token")
-    del scene.argv[index:index + 2]
+    del scene.argv[index : index + 2]
     scene.env["GITHUB_TOKEN" if scene.forge.name == "github" else "AZURE_DEVOPS_EXT_PAT"] = TOKEN
 
 
 def _github_actions(scene: Scene) -> None:
-    scene.env.update({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(scene.root / "gh-output"),
-                      "GITHUB_STEP_SUMMARY": str(scene.root / "gh-summary"), "GITHUB_EVENT_NAME": "push"})
+    scene.env.update(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(scene.root / "gh-output"),
+            "GITHUB_STEP_SUMMARY": str(scene.root / "gh-summary"),
+            "GITHUB_EVENT_NAME": "push",
+        }
+    )
 
 
 def _azure_pipelines(scene: Scene) -> None:
@@ -116,8 +128,9 @@ def _files(root: Path) -> dict[Path, float]:
 
 def _objects(repo: Path) -> bytes:
     """Every git object's content, decompressed (commit messages, trees, blobs)."""
-    done = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo, capture_output=True,
-                          check=True)
+    done = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo, capture_output=True, check=True
+    )
     return done.stdout
 
 
@@ -128,8 +141,14 @@ def _leaks(text: str) -> list[str]:
 @pytest.mark.parametrize("kind", FORGES)
 @pytest.mark.parametrize("path", list(PATHS))
 def test_token_never_leaks(
-    *, kind: str, path: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    *,
+    kind: str,
+    path: str,
+    make_forge: ForgeFactory,
+    cli: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     forge_token = "ghp_" + "1" * 36 if "401" in path else TOKEN
     forge = make_forge(kind, ["app000"], token=forge_token)
@@ -172,5 +191,7 @@ def test_token_never_leaks(
 
 def test_paths_count() -> None:
     """Runs after the parametrized test (file order): how many paths kept the token out of everything."""
-    figure(f"[secrets] paths={len(PATHS)} forges={len(FORGES)} runs_without_leak={len(CLEAN)} "
-           "(checked: stdout, stderr, log records, files written, git objects, PR titles and bodies)")
+    figure(
+        f"[secrets] paths={len(PATHS)} forges={len(FORGES)} runs_without_leak={len(CLEAN)} "
+        "(checked: stdout, stderr, log records, files written, git objects, PR titles and bodies)"
+    )

@@ -33,9 +33,11 @@ class WaveReport:
 
     def line(self, label: str) -> str:
         phases = " ".join(f"{name}={self.seconds[name]:.1f}s/{self.requests[name]}req" for name in self.seconds)
-        return (f"[concurrency {label}] apps={self.apps} cli_runs={self.runs} prs={self.prs} merged={self.merged} "
-                f"open={self.open} lost={self.lost} duplicates={self.duplicates} "
-                f"main_commits={self.main_commits} {phases}")
+        return (
+            f"[concurrency {label}] apps={self.apps} cli_runs={self.runs} prs={self.prs} merged={self.merged} "
+            f"open={self.open} lost={self.lost} duplicates={self.duplicates} "
+            f"main_commits={self.main_commits} {phases}"
+        )
 
 
 def expected_manifest(app: str, tag: str) -> str:
@@ -53,8 +55,7 @@ def promote_after_merge(cli: CliRunner, forge: forges.Forge, work: Path, number:
 
 
 def _new(cli: CliRunner, forge: forges.Forge, work: Path, app: str) -> Run:
-    return cli.run(["new", "--group", "apps", "--app", app, "--tag", NEW_TAG, "--sourcedir", str(work),
-                    *forge.argv()])
+    return cli.run(["new", "--group", "apps", "--app", app, "--tag", NEW_TAG, "--sourcedir", str(work), *forge.argv()])
 
 
 def _assert_ok(runs: list[Run], needle: str) -> None:
@@ -101,15 +102,21 @@ def everyone_at_once(cli: CliRunner, forge: forges.Forge, apps: list[str], tmp: 
         report.runs += len(runs)
         _assert_ok(runs, needle)
 
-    phase("new", [partial(_new, cli, forge, work, app) for work, app in zip(works, apps, strict=True)],
-          "created branch promote/apps-")
+    phase(
+        "new",
+        [partial(_new, cli, forge, work, app) for work, app in zip(works, apps, strict=True)],
+        "created branch promote/apps-",
+    )
     by_key = one_pr_per_app_env(forge)
     assert sorted(by_key) == sorted((app, "dev") for app in apps)
     # Each app's PR merges while the other apps' promotes push and open PRs: all race.
     for env, next_env in (("dev", "qa"), ("qa", "prod")):
         numbers = [by_key[(app, env)].number for app in apps]
-        phase(f"merge+promote {env}", [partial(promote_after_merge, cli, forge, works[i], numbers[i])
-                                       for i in range(len(apps))], f"to environment {next_env}")
+        phase(
+            f"merge+promote {env}",
+            [partial(promote_after_merge, cli, forge, works[i], numbers[i]) for i in range(len(apps))],
+            f"to environment {next_env}",
+        )
         by_key = one_pr_per_app_env(forge)
 
     states = Counter((env, pr.state) for (_app, env), pr in by_key.items())

@@ -61,10 +61,7 @@ def test_unexpected_error_is_exit_3_with_hint(
     monkeypatch.setattr("gitops_promotion.commands.new.new", boom)
     assert main(["new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work)]) == 3
     assert "rerun with -v" in capsys.readouterr().err
-    assert (
-        main(["new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work), "-v"])
-        == 3
-    )
+    assert main(["new", "--group", "apps", "--app", "podinfo", "--tag", "1.0", "--sourcedir", str(work), "-v"]) == 3
     assert "Traceback" in capsys.readouterr().err
 
 

@@ -44,15 +44,13 @@ def test_go_tool_config_loads_with_domain_helpers(tmp_path: Path) -> None:
     assert config.next_env("prod") is None
     assert config.previous_env("qa").name == "dev"  # type: ignore[union-attr]
     assert config.previous_env("dev") is None
-    assert config.is_automated("qa") and not config.is_automated("prod")
+    assert config.automated("qa", "apps", "podinfo") and not config.automated("prod", "apps", "podinfo")
     assert config.application("apps", "podinfo").featureLabelSelector == {"app": "podinfo"}  # type: ignore[union-attr]
     assert config.application("apps", "other").featureOverwrite  # type: ignore[union-attr]
     assert config.merge_method == "merge" and config.default_branch is None
 
 
-@pytest.mark.parametrize(
-    ("value", "seconds"), [("90s", 90), ("10m", 600), ("1h30m", 5400), (2, 120), ("3", 180)]
-)
+@pytest.mark.parametrize(("value", "seconds"), [("90s", 90), ("10m", 600), ("1h30m", 5400), (2, 120), ("3", 180)])
 def test_status_timeout_is_minutes_or_duration(tmp_path: Path, value: object, seconds: float) -> None:
     text = f"status_timeout_minutes: {value!r}\nenvironments: [{{name: dev}}]\n".replace("'", '"')
     assert load_config(write(tmp_path, text)).status_timeout_seconds == seconds
@@ -144,9 +142,7 @@ def test_policy_overrides_merge_env_group_app() -> None:
 
 def test_unknown_env_lists_known_ones() -> None:
     config = Config.model_validate({"environments": [{"name": "dev"}, {"name": "qa"}]})
-    with pytest.raises(
-        ConfigError, match=r"unknown environment 'prod'; gitops-promotion.yaml defines: dev, qa"
-    ):
+    with pytest.raises(ConfigError, match=r"unknown environment 'prod'; gitops-promotion.yaml defines: dev, qa"):
         config.env("prod")
 
 

@@ -4,8 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from gitops_promotion.ci.identity import Identity, identity_from
 from gitops_promotion.errors import GitError, UsageError
-from gitops_promotion.gitrepo import GitRepo, Identity, identity_from, merge_refs, redact
+from gitops_promotion.gitrepo import GitRepo
+from gitops_promotion.providers.local import merge_refs
+from gitops_promotion.secrets import redact
 from tests.conftest import git
 
 

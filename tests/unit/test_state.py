@@ -33,9 +33,7 @@ def test_go_tool_bodies_parse() -> None:
     [
         PromotionState("apps", "podinfo", "1.2.3", "dev"),
         PromotionState("apps", "podinfo", "1.2.3", "prod", sha="f" * 40, digest="sha256:" + "a" * 64),
-        PromotionState(
-            "g", "a", "t", "qa", type="release", reason="CVE | fix\nnow", requester="ann", forced=True
-        ),
+        PromotionState("g", "a", "t", "qa", type="release", reason="CVE | fix\nnow", requester="ann", forced=True),
         PromotionState("g", "a", "t", "dev", feature="login", type="feature"),
     ],
 )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from gitops_promotion.cli_options import RepoArgs, env_option, provider_options, repo_options, run
+if TYPE_CHECKING:
+    from gitops_promotion.commands.policy_check import CheckKind
+
+from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
 
 
 def _app_options(func: Any) -> Any:
@@ -16,8 +19,7 @@ def _app_options(func: Any) -> Any:
 
 
 def _release_options(func: Any) -> Any:
-    func = env_option("--requester",
-                      help="Who asks [default: GITHUB_ACTOR, BUILD_REQUESTEDFOR, git user.name].")(func)
+    func = env_option("--requester", help="Who asks [default: GITHUB_ACTOR, BUILD_REQUESTEDFOR, git user.name].")(func)
     func = env_option("--force", is_flag=True, help="Override a freeze (recorded in the PR).")(func)
     return env_option("--reason", default="", help="Why; recorded in the PR body.")(func)
 
@@ -25,26 +27,45 @@ def _release_options(func: Any) -> Any:
 @click.command()
 @env_option("--group", help="Only this group.")
 @env_option("--app", help="Only this application.")
-@env_option("--output", "output", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
-            env_name="SHOW_OUTPUT", help="Output format.")
+@env_option(
+    "--output",
+    "output",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+    env_name="SHOW_OUTPUT",
+    help="Output format.",
+)
 @env_option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File for --output html.")
 @env_option("--offline", is_flag=True, help="Read git only: no open PRs, no gates.")
 @env_option("--no-fetch", is_flag=True, help="Use the refs the clone has; do not fetch.")
-@env_option("--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path),
-            help="GitOps repository checkout.")
-@env_option("--config", "config_path", env_name="CONFIG", type=click.Path(dir_okay=False, path_type=Path),
-            help="Config file [default: <sourcedir>/gitops-promotion.yaml].")
+@env_option(
+    "--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path), help="GitOps repository checkout."
+)
+@env_option(
+    "--config",
+    "config_path",
+    env_name="CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file [default: <sourcedir>/gitops-promotion.yaml].",
+)
 @env_option("-v", "--verbose", is_flag=True, env_name="VERBOSE", help="Show details and tracebacks.")
 @provider_options
-def show(*, group: str | None, app: str | None, output: str, out: Path | None, offline: bool, no_fetch: bool,
-         **kwargs: Any) -> int:
+def show(
+    *, group: str | None, app: str | None, output: str, out: Path | None, offline: bool, no_fetch: bool, **kwargs: Any
+) -> int:
     """What runs where: the app x environment matrix, arrivals, lag, open PRs and gates."""
     from gitops_promotion.commands.show import show as show_command
 
-    args = RepoArgs.from_kwargs({**kwargs, "git_name": None, "git_email": None,
-                                 "output": "json" if output == "json" else "text"})
-    return run(args, "show", lambda context: show_command(
-        context(), group=group, app=app, output=output, out=out, offline=offline, fetch=not no_fetch))
+    args = RepoArgs.from_kwargs(
+        {**kwargs, "git_name": None, "git_email": None, "output": "json" if output == "json" else "text"}
+    )
+    return run(
+        args,
+        "show",
+        lambda context: show_command(
+            context(), group=group, app=app, output=output, out=out, offline=offline, fetch=not no_fetch
+        ),
+    )
 
 
 @click.command()
@@ -58,8 +79,9 @@ def history(group: str, app: str, env: str | None, offline: bool, **kwargs: Any)
     from gitops_promotion.commands.history import history as history_command
 
     args = RepoArgs.from_kwargs(kwargs)
-    return run(args, "history", lambda context: history_command(
-        context(), group=group, app=app, env=env, offline=offline))
+    return run(
+        args, "history", lambda context: history_command(context(), group=group, app=app, env=env, offline=offline)
+    )
 
 
 @click.command()
@@ -70,33 +92,60 @@ def history(group: str, app: str, env: str | None, offline: bool, **kwargs: Any)
 @_release_options
 @repo_options
 @provider_options
-def release(*, group: str, app: str, tag: str, env: str, digest: str | None, reason: str, force: bool,
-            requester: str | None, **kwargs: Any) -> int:
+def release(
+    *,
+    group: str,
+    app: str,
+    tag: str,
+    env: str,
+    digest: str | None,
+    reason: str,
+    force: bool,
+    requester: str | None,
+    **kwargs: Any,
+) -> int:
     """Open a release PR that sets TAG directly in ENV (hotfix path; gated by policy)."""
     from gitops_promotion.commands.release import release as release_command
 
     args = RepoArgs.from_kwargs(kwargs)
-    return run(args, "release", lambda context: release_command(
-        context(), group=group, app=app, tag=tag, env=env, digest=digest, reason=reason, force=force,
-        requester=requester))
+    return run(
+        args,
+        "release",
+        lambda context: release_command(
+            context(),
+            group=group,
+            app=app,
+            tag=tag,
+            env=env,
+            digest=digest,
+            reason=reason,
+            force=force,
+            requester=requester,
+        ),
+    )
 
 
 @click.command()
 @_app_options
 @env_option("--env", required=True, help="Environment to roll back.")
-@env_option("--to", "to", env_name="ROLLBACK_TO",
-            help="Tag to go back to [default: the previous one in history].")
+@env_option("--to", "to", env_name="ROLLBACK_TO", help="Tag to go back to [default: the previous one in history].")
 @_release_options
 @repo_options
 @provider_options
-def rollback(*, group: str, app: str, env: str, to: str | None, reason: str, force: bool,
-             requester: str | None, **kwargs: Any) -> int:
+def rollback(
+    *, group: str, app: str, env: str, to: str | None, reason: str, force: bool, requester: str | None, **kwargs: Any
+) -> int:
     """Open a rollback PR that puts the previous tag (or --to) back into ENV."""
     from gitops_promotion.commands.release import rollback as rollback_command
 
     args = RepoArgs.from_kwargs(kwargs)
-    return run(args, "rollback", lambda context: rollback_command(
-        context(), group=group, app=app, env=env, to=to, reason=reason, force=force, requester=requester))
+    return run(
+        args,
+        "rollback",
+        lambda context: rollback_command(
+            context(), group=group, app=app, env=env, to=to, reason=reason, force=force, requester=requester
+        ),
+    )
 
 
 @click.group()
@@ -108,8 +157,14 @@ def policy() -> None:
 @_app_options
 @env_option("--tag", required=True, help="Image tag.")
 @env_option("--env", required=True, help="Target environment.")
-@env_option("--type", "kind", type=click.Choice(["promote", "release", "rollback"]), default="promote",
-            env_name="PR_TYPE", help="Kind of change to check.")
+@env_option(
+    "--type",
+    "kind",
+    type=click.Choice(["promote", "release", "rollback"]),
+    default="promote",
+    env_name="PR_TYPE",
+    help="Kind of change to check.",
+)
 @env_option("--force", is_flag=True, help="As with release --force.")
 @repo_options
 def policy_check(*, group: str, app: str, tag: str, env: str, kind: str, force: bool, **kwargs: Any) -> int:
@@ -117,5 +172,10 @@ def policy_check(*, group: str, app: str, tag: str, env: str, kind: str, force: 
     from gitops_promotion.commands.policy_check import policy_check as check_command
 
     args = RepoArgs.from_kwargs(kwargs)
-    return run(args, "policy check", lambda context: check_command(
-        context(), group=group, app=app, tag=tag, env=env, kind=kind, force=force))  # type: ignore[arg-type]
+    return run(
+        args,
+        "policy check",
+        lambda context: check_command(
+            context(), group=group, app=app, tag=tag, env=env, kind=cast("CheckKind", kind), force=force
+        ),
+    )

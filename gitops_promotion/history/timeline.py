@@ -53,7 +53,7 @@ def file_images(data: bytes, path: str) -> FileImages:
 
     Raises PromotionError (ManifestError) when the file cannot be parsed.
     """
-    from gitops_promotion.manifests import markers_in_bytes, parse_image_ref  # noqa: PLC0415
+    from gitops_promotion.manifests import markers_in_bytes, parse_image_ref
 
     if MARKER_TOKEN not in data:
         return {}
@@ -99,8 +99,19 @@ class CommitFiles:
 def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[CommitFiles]:
     """First-parent commits of ``rev`` touching ``pathspecs``, oldest first, with the candidate blobs."""
     specs = sorted({p or "." for p in pathspecs}) or ["."]
-    out = repo.git("log", "--first-parent", "--reverse", "--raw", "--no-abbrev", "--no-renames", "-z",
-                   "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ct%x1f%s", rev, "--", *specs)
+    out = repo.git(
+        "log",
+        "--first-parent",
+        "--reverse",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "-z",
+        "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ct%x1f%s",
+        rev,
+        "--",
+        *specs,
+    )
     entries = []
     for record in out.split("\x1e")[1:]:
         header, _, raw = record.partition("\0")
@@ -144,9 +155,7 @@ class BlobCache:
         return self._images.get(blob)
 
 
-def replay(
-    env: str, entries: list[CommitFiles], blobs: BlobCache, belongs: Callable[[str, str], bool]
-) -> list[Change]:
+def replay(env: str, entries: list[CommitFiles], blobs: BlobCache, belongs: Callable[[str, str], bool]) -> list[Change]:
     """Every change of any app's image in ``env``, oldest first. ``belongs(path, group)``: file is env's."""
     files: dict[str, FileImages] = {}
     homes: dict[AppKey, set[str]] = {}

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from gitops_promotion.cli_options import RepoArgs, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
 
 
 @click.command()
@@ -26,13 +26,18 @@ def feature(group: str, app: str, tag: str, feature: str, **kwargs: Any) -> int:
     from gitops_promotion.commands.feature import feature as feature_command
 
     args = RepoArgs.from_kwargs(kwargs)
-    return run(args, "feature", lambda context: feature_command(context(), group=group, app=app, tag=tag,
-                                                                  feature=feature))
+    return run(
+        args, "feature", lambda context: feature_command(context(), group=group, app=app, tag=tag, feature=feature)
+    )
 
 
 @click.command("feature-stale")
-@env_option("--max-age", default="7d", show_default=True,
-            help="Remove feature copies whose last commit is older than this (e.g. 7d, 168h).")
+@env_option(
+    "--max-age",
+    default="7d",
+    show_default=True,
+    help="Remove feature copies whose last commit is older than this (e.g. 7d, 168h).",
+)
 @repo_options
 @provider_options
 def feature_stale(max_age: str, **kwargs: Any) -> int:

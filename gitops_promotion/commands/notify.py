@@ -73,8 +73,7 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
         "text": notice.headline,
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
-            {"type": "context",
-             "elements": [{"type": "mrkdwn", "text": f"gitops-promotion · {notice.event}"}]},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"gitops-promotion · {notice.event}"}]},
         ],
     }
 
@@ -86,8 +85,7 @@ def teams_payload(notice: Notice) -> dict[str, Any]:
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [
-            {"type": "TextBlock", "text": notice.headline, "weight": "Bolder", "size": "Medium",
-             "wrap": True},
+            {"type": "TextBlock", "text": notice.headline, "weight": "Bolder", "size": "Medium", "wrap": True},
             {"type": "FactSet", "facts": [{"title": n, "value": v} for n, v in notice.facts()]},
         ],
     }
@@ -129,7 +127,7 @@ PAYLOADS: dict[str, Callable[[Notice], dict[str, Any]]] = {
 
 
 def http_post(url: str, payload: dict[str, Any], timeout: float) -> None:
-    import requests  # noqa: PLC0415 - only commands that notify pay for it
+    import requests
 
     response = requests.post(url, json=payload, timeout=timeout)
     if not 200 <= response.status_code < 300:
@@ -167,14 +165,17 @@ def send(
     for notifier in notifiers:
         url = ctx.environ.get(notifier.url_env, "")
         if not url:
-            warnings.append(f"warning: {notifier.type} notification for {event} not sent: "
-                            f"environment variable {notifier.url_env} is not set")
+            warnings.append(
+                f"warning: {notifier.type} notification for {event} not sent: "
+                f"environment variable {notifier.url_env} is not set"
+            )
             continue
         try:
             post(url, PAYLOADS[notifier.type](notice), timeout)
         except Exception as exc:  # a notification never fails a promotion
-            warnings.append(f"warning: {notifier.type} notification for {event} ({notifier.url_env}) failed: "
-                            f"{_describe(exc)}")
+            warnings.append(
+                f"warning: {notifier.type} notification for {event} ({notifier.url_env}) failed: {_describe(exc)}"
+            )
     return warnings
 
 

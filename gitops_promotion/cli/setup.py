@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitops_promotion.cli_options import RepoArgs, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
 
 if TYPE_CHECKING:
     from gitops_promotion.commands.init import Platform
@@ -17,33 +17,56 @@ COMPLETE_VAR = "_GITOPS_PROMOTION_COMPLETE"  # click's default for prog name "gi
 
 
 @click.command()
-@env_option("--platform", type=click.Choice(["github", "azure"]),
-            help="CI system to write pipelines for [default: from the remote URL, else github].")
-@env_option("--env", "envs", env_name="ENVS", multiple=True,
-            help="Environment, in promotion order (repeat) [default: inferred from <group>/<env>/ dirs].")
+@env_option(
+    "--platform",
+    type=click.Choice(["github", "azure"]),
+    help="CI system to write pipelines for [default: from the remote URL, else github].",
+)
+@env_option(
+    "--env",
+    "envs",
+    env_name="ENVS",
+    multiple=True,
+    help="Environment, in promotion order (repeat) [default: inferred from <group>/<env>/ dirs].",
+)
 @env_option("--default-branch", help="Branch promotions merge into [default: the remote's HEAD, else main].")
 @env_option("--action-ref", help="The gitops-promotion action pinned by SHA: OWNER/REPO@<40-hex>.")
 @env_option("--force", is_flag=True, help="Overwrite files that already exist.")
-@env_option("--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path),
-            help="GitOps repository checkout.")
+@env_option(
+    "--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path), help="GitOps repository checkout."
+)
 @env_option("--output", "output", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @env_option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")
 def init(  # noqa: PLR0917 - click passes each option as its own parameter
-    platform: Platform | None, envs: tuple[str, ...], default_branch: str | None, action_ref: str | None,
-    force: bool, sourcedir: Path, output: str, verbose: bool,
+    platform: Platform | None,
+    envs: tuple[str, ...],
+    default_branch: str | None,
+    action_ref: str | None,
+    force: bool,
+    sourcedir: Path,
+    output: str,
+    verbose: bool,
 ) -> int:
     """Write gitops-promotion.yaml and CI pipelines into a GitOps repo (never overwrites without --force)."""
     from gitops_promotion import __version__
     from gitops_promotion.commands.init import init as init_command
 
-    args = RepoArgs(sourcedir=sourcedir, config_path=None, git_name=None, git_email=None, output=output,
-                    verbose=verbose)
+    args = RepoArgs(
+        sourcedir=sourcedir, config_path=None, git_name=None, git_email=None, output=output, verbose=verbose
+    )
 
     def body(_context: Any) -> Any:
         remote, branch = _repo_facts(sourcedir, need_branch=default_branch is None)
         chosen: Platform = platform or ("azure" if _is_azure(remote) else "github")
-        return init_command(sourcedir, platform=chosen, envs=envs, default_branch=default_branch or branch,
-                            action_ref=action_ref, force=force, version=__version__)
+        return init_command(
+            sourcedir,
+            platform=chosen,
+            envs=envs,
+            default_branch=default_branch or branch,
+            action_ref=action_ref,
+            force=force,
+            version=__version__,
+        )
 
     return run(args, "init", body)
 
@@ -71,13 +94,17 @@ def _is_azure(remote: str) -> bool:
 
 @click.command()
 @env_option("--skip-forge", is_flag=True, help="Check only the repository, not the forge's settings.")
-@env_option("--required-check", default="gitops-promotion status", show_default=True,
-            help="Status check name branch protection must require.")
+@env_option(
+    "--required-check",
+    default="gitops-promotion status",
+    show_default=True,
+    help="Status check name branch protection must require.",
+)
 @repo_options
 @provider_options
 def doctor(skip_forge: bool, required_check: str, **kwargs: Any) -> int:
     """Check the repository and forge settings promotions depend on; exit 1 when something blocks them."""
-    from gitops_promotion.cli_options import build_context
+    from gitops_promotion.cli.options import build_context
     from gitops_promotion.commands.doctor import doctor as doctor_command
     from gitops_promotion.config import CONFIG_FILE
     from gitops_promotion.gitrepo import GitRepo
@@ -88,8 +115,13 @@ def doctor(skip_forge: bool, required_check: str, **kwargs: Any) -> int:
     def body(_context: Any) -> Any:
         repo = GitRepo(args.sourcedir)
         factory = None if skip_forge else (lambda: build_context(args, environ).provider)
-        return doctor_command(repo.root, config_path=args.config_path or repo.root / CONFIG_FILE, repo=repo,
-                              provider_factory=factory, required_check=required_check)
+        return doctor_command(
+            repo.root,
+            config_path=args.config_path or repo.root / CONFIG_FILE,
+            repo=repo,
+            provider_factory=factory,
+            required_check=required_check,
+        )
 
     return run(args, "doctor", body)
 

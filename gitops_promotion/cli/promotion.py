@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from gitops_promotion.cli_options import RepoArgs, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
 
 
 def _tag_options(func: Any) -> Any:
@@ -99,9 +99,7 @@ def set_image(
     """Rewrite the image markers of GROUP:APP under each PATH (file or directory) in place."""
     from gitops_promotion.commands.set_image import set_image as set_image_command
 
-    args = RepoArgs(
-        sourcedir=Path(), config_path=None, git_name=None, git_email=None, output=output, verbose=verbose
-    )
+    args = RepoArgs(sourcedir=Path(), config_path=None, git_name=None, git_email=None, output=output, verbose=verbose)
     return run(
         args,
         "set-image",
@@ -126,7 +124,7 @@ def demo(directory: Path | None, tag: str, output: str, verbose: bool) -> int:
     import os
     import tempfile
 
-    from gitops_promotion.cli_options import build_context
+    from gitops_promotion.cli.options import build_context
     from gitops_promotion.commands.demo import run_demo
 
     root = directory or Path(tempfile.mkdtemp(prefix="gitops-promotion-demo-"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gitops_promotion.config import Config
 from gitops_promotion.gate import read_gate
-from gitops_promotion.inventory import Pending
+from gitops_promotion.history.inventory import Pending
 from gitops_promotion.providers.base import Provider, PullRequest
 from gitops_promotion.state import PromotionState, StateError, parse_state
 
@@ -47,7 +47,15 @@ def _pending(config: Config, provider: Provider, pr: PullRequest, state: Promoti
     else:
         detail = "first environment: nothing to wait for"
     return Pending(
-        number=pr.number, url=pr.url, kind=state.type, group=state.group, app=state.app, tag=state.tag,
-        env=state.env, head=pr.head, gate=gate,  # type: ignore[arg-type] # values of _GATE or "n/a"
-        gate_detail=detail, created_at=int(pr.created_at.timestamp()) if pr.created_at else None,
+        number=pr.number,
+        url=pr.url,
+        kind=state.type,
+        group=state.group,
+        app=state.app,
+        tag=state.tag,
+        env=state.env,
+        head=pr.head,
+        gate=gate,  # type: ignore[arg-type] # values of _GATE or "n/a"
+        gate_detail=detail,
+        created_at=int(pr.created_at.timestamp()) if pr.created_at else None,
     )

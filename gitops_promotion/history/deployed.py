@@ -18,7 +18,7 @@ class Deployed:
 
 def deployed_at(repo: GitRepo, rev: str, path: str, group: str, app: str) -> Deployed | None:
     """The image ``group:app`` markers under ``path`` say at ``rev``; None when there is no such marker."""
-    from gitops_promotion.timeline import combine, file_images, is_candidate  # noqa: PLC0415
+    from gitops_promotion.history.timeline import combine, file_images, is_candidate
 
     per_file = []
     for name in repo.grep_files(rev, MARKER_TOKEN, [path]):

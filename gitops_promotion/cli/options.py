@@ -8,11 +8,15 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from gitops_promotion.errors import PromotionError
+
+if TYPE_CHECKING:
+    from gitops_promotion.context import Context
+    from gitops_promotion.providers.base import Provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENV_PREFIX = "GITOPS_PROMOTION_"
@@ -69,12 +73,8 @@ def provider_options(func: F) -> F:
                 type=click.Choice(["github", "azdo", "local"]),
                 help="Forge; detected from the CI environment or the remote when omitted.",
             ),
-            env_option(
-                "--token", help="API token (else GITHUB_TOKEN / SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT)."
-            ),
-            env_option(
-                "--api-url", help="API base: GitHub Enterprise API URL or Azure DevOps collection URL."
-            ),
+            env_option("--token", help="API token (else GITHUB_TOKEN / SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT)."),
+            env_option("--api-url", help="API base: GitHub Enterprise API URL or Azure DevOps collection URL."),
             env_option("--github-app-id", help="GitHub App id (with --github-app-private-key)."),
             env_option("--github-app-private-key", help="GitHub App private key: PEM text or a file path."),
         ]
@@ -120,14 +120,14 @@ def resolve_token(provider: str, explicit: str | None, environ: dict[str, str]) 
     return None
 
 
-def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Any]], Any]) -> int:
+def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], Any]) -> int:
     """Build the context lazily, run ``body`` (which returns a Result), print it, map errors to exit codes.
 
     ``body`` receives a function that builds the Context on demand, so commands that need no repo do not pay.
     """
     from gitops_promotion.ci import detect
-    from gitops_promotion.gitrepo import redact
     from gitops_promotion.result import Result
+    from gitops_promotion.secrets import redact
 
     environ = dict(os.environ)
     runtime = detect(environ, click.echo)
@@ -137,16 +137,15 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Any]], Any]) 
     from gitops_promotion.ci.logs import forward_logs
 
     try:
-        with forward_logs(runtime, echo=click.echo, secrets=secrets, verbose=args.verbose,
-                          title=f"gitops-promotion {command}"):
+        with forward_logs(
+            runtime, echo=click.echo, secrets=secrets, verbose=args.verbose, title=f"gitops-promotion {command}"
+        ):
             result: Result = body(lambda: build_context(args, environ, warn=runtime.warning))
     except PromotionError as error:
         error.message = redact(error.message, secrets)
         runtime.error(error)
         if args.output == "json":
-            click.echo(
-                json.dumps({"result": "error", "message": error.message, "exit_code": error.exit_code})
-            )
+            click.echo(json.dumps({"result": "error", "message": error.message, "exit_code": error.exit_code}))
         return error.exit_code
     except Exception as exc:
         if args.verbose:
@@ -170,11 +169,12 @@ def _env_secrets(environ: dict[str, str]) -> list[str]:
     return [environ[n] for n in names if environ.get(n) and len(environ[n]) >= 8]
 
 
-def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str], None] | None = None) -> Any:
+def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str], None] | None = None) -> Context:
     """Open the checkout, load the config, detect the default branch; the provider is built on first use."""
+    from gitops_promotion.ci.identity import identity_from
     from gitops_promotion.config import CONFIG_FILE, load_config
     from gitops_promotion.context import Context
-    from gitops_promotion.gitrepo import GitRepo, identity_from
+    from gitops_promotion.gitrepo import GitRepo
     from gitops_promotion.providers import ProviderSettings, build_provider, detect_provider
 
     repo = GitRepo(args.sourcedir)
@@ -195,7 +195,7 @@ def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str],
         github_app_private_key=args.github_app_private_key,
     )
 
-    def factory() -> Any:
+    def factory() -> Provider:
         provider = build_provider(provider_name, settings)
         for warning in getattr(provider, "warnings", ()):  # e.g. the workflow GITHUB_TOKEN starts no workflows
             if warn is not None:

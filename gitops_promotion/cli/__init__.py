@@ -11,21 +11,21 @@ from gitops_promotion import __version__
 
 # name -> "module:attribute" of a click command; modules are imported only when the command runs.
 COMMANDS: dict[str, str] = {
-    "new": "gitops_promotion.cli_promotion:new",
-    "promote": "gitops_promotion.cli_promotion:promote",
-    "status": "gitops_promotion.cli_promotion:status",
-    "set-image": "gitops_promotion.cli_promotion:set_image",
-    "demo": "gitops_promotion.cli_promotion:demo",
-    "feature": "gitops_promotion.cli_feature:feature",
-    "feature-stale": "gitops_promotion.cli_feature:feature_stale",
-    "show": "gitops_promotion.cli_release:show",
-    "history": "gitops_promotion.cli_release:history",
-    "release": "gitops_promotion.cli_release:release",
-    "rollback": "gitops_promotion.cli_release:rollback",
-    "policy": "gitops_promotion.cli_release:policy",
-    "init": "gitops_promotion.cli_setup:init",
-    "doctor": "gitops_promotion.cli_setup:doctor",
-    "completion": "gitops_promotion.cli_setup:completion",
+    "new": "gitops_promotion.cli.promotion:new",
+    "promote": "gitops_promotion.cli.promotion:promote",
+    "status": "gitops_promotion.cli.promotion:status",
+    "set-image": "gitops_promotion.cli.promotion:set_image",
+    "demo": "gitops_promotion.cli.promotion:demo",
+    "feature": "gitops_promotion.cli.feature:feature",
+    "feature-stale": "gitops_promotion.cli.feature:feature_stale",
+    "show": "gitops_promotion.cli.release:show",
+    "history": "gitops_promotion.cli.release:history",
+    "release": "gitops_promotion.cli.release:release",
+    "rollback": "gitops_promotion.cli.release:rollback",
+    "policy": "gitops_promotion.cli.release:policy",
+    "init": "gitops_promotion.cli.setup:init",
+    "doctor": "gitops_promotion.cli.setup:doctor",
+    "completion": "gitops_promotion.cli.setup:completion",
 }
 
 
@@ -71,9 +71,7 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(
-    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}
-)
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, "--version", prog_name="gitops-promotion")
 def cli() -> None:
     """Promote container images through GitOps environments with pull requests.

@@ -14,7 +14,7 @@ from typing import Literal
 
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, PromotionError
-from gitops_promotion.timeline import (
+from gitops_promotion.history.timeline import (
     AppKey,
     BlobCache,
     Change,
@@ -132,10 +132,11 @@ def collect(
             cell = _cell(ctx, key, env.name, heads=heads, changes=per_env_changes)
             cells[(key[0], key[1], env.name)] = cell
     if any(e.shallow for e in envs):
-        notes.append("the clone is shallow: arrival and lag only reach back to its oldest commit "
-                     "(fetch the full history, e.g. actions/checkout with fetch-depth: 0)")
-    return Inventory(envs=envs, apps=apps, cells=cells, history=history, notes=notes,
-                     generated_at=int(clock()))
+        notes.append(
+            "the clone is shallow: arrival and lag only reach back to its oldest commit "
+            "(fetch the full history, e.g. actions/checkout with fetch-depth: 0)"
+        )
+    return Inventory(envs=envs, apps=apps, cells=cells, history=history, notes=notes, generated_at=int(clock()))
 
 
 def _wanted(key: AppKey, group: str | None, app: str | None) -> bool:

@@ -1,0 +1,1 @@
+"""What is deployed where and since when, read from git objects."""
