@@ -172,11 +172,15 @@ class GitRepo:
                 raise GitError(msg) from None
             raise
 
-    def remote_branch_exists(self, branch: str) -> bool:
+    def remote_branch_sha(self, branch: str) -> str | None:
+        """The remote branch's commit as the remote has it now (the local branch without a remote); None = absent."""
         if not self.has_remote():
-            return self.rev(f"refs/heads/{branch}") is not None
+            return self.rev(f"refs/heads/{branch}")
         out = self.git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}", auth=True)
-        return bool(out.strip())
+        return out.split()[0] if out.strip() else None
+
+    def remote_branch_exists(self, branch: str) -> bool:
+        return self.remote_branch_sha(branch) is not None
 
     # -- working tree --------------------------------------------------------------------------------------
     def is_dirty(self) -> bool:

@@ -18,7 +18,14 @@ _OPEN = "<!-- metadata = "
 _CLOSE = " -->"
 # The Go tool writes exactly these keys in this order; extra keys follow and the Go parser ignores them.
 _GO_KEYS = ("group", "app", "tag", "env", "sha", "feature", "type")
-STALE_FEATURE_BRANCH = "remove/stale-feature"
+# The branches the tool pushes, by the kind of change (DESIGN 2); every reader of branch names uses these.
+PROMOTE_PREFIX = "promote/"
+FEATURE_PREFIX = "feature/"
+REMOVE_PREFIX = "remove/"
+TOOL_PREFIXES = (PROMOTE_PREFIX, FEATURE_PREFIX, "release/", "rollback/", REMOVE_PREFIX)
+# Branches whose PRs move a tag into an environment (what `show` lists as pending).
+DEPLOY_PREFIXES = (PROMOTE_PREFIX, "release/", "rollback/")
+STALE_FEATURE_BRANCH = f"{REMOVE_PREFIX}stale-feature"
 
 
 class StateError(PromotionError):
@@ -47,11 +54,11 @@ class PromotionState:
         if self.type == "stale":
             return STALE_FEATURE_BRANCH
         if self.type == "feature":
-            prefix = f"feature/{self.env}/" if per_env else "feature/"
+            prefix = f"{FEATURE_PREFIX}{self.env}/" if per_env else FEATURE_PREFIX
             return f"{prefix}{name}-{self.feature}"
         if self.type in ("release", "rollback"):
             return f"{self.type}/{self.env}/{name}"
-        return f"promote/{self.env}/{name}" if per_env else f"promote/{name}"
+        return f"{PROMOTE_PREFIX}{self.env}/{name}" if per_env else f"{PROMOTE_PREFIX}{name}"
 
     @property
     def title(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from gitops_promotion.ci.base import Echo, Runtime
+from gitops_promotion.ci.platforms import in_azure_pipelines, in_github_actions
 from gitops_promotion.ci.terminal import TerminalRuntime
 
 __all__ = ["Echo", "Runtime", "detect"]
@@ -12,11 +13,11 @@ __all__ = ["Echo", "Runtime", "detect"]
 # Checked in order; the first whose predicate holds is used. Modules are imported only when picked.
 _RUNTIMES: list[tuple[Callable[[Mapping[str, str]], bool], str]] = [
     (
-        lambda env: env.get("GITHUB_ACTIONS") == "true",
+        in_github_actions,
         "gitops_promotion.ci.github_actions:GitHubActionsRuntime",
     ),
     (
-        lambda env: env.get("TF_BUILD", "").lower() == "true",
+        in_azure_pipelines,
         "gitops_promotion.ci.azure_pipelines:AzurePipelinesRuntime",
     ),
 ]

@@ -19,10 +19,7 @@ log = logging.getLogger(__name__)
 
 def remote_sha(ctx: Context, branch: str) -> str | None:
     """The remote branch's commit (the local one when the checkout has no remote), None when absent."""
-    if not ctx.repo.has_remote():
-        return ctx.repo.rev(f"refs/heads/{branch}")
-    out = ctx.repo.git("ls-remote", "--heads", ctx.repo.remote, f"refs/heads/{branch}", auth=True)
-    return out.split()[0] if out.strip() else None
+    return ctx.repo.remote_branch_sha(branch)
 
 
 def fetch_for_restore(ctx: Context, base: str, branch: str, head: str | None) -> None:

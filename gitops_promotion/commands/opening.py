@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_promotion.commands import branch_guard, notify
 from gitops_promotion.context import Context
@@ -13,6 +14,9 @@ from gitops_promotion.errors import GitError, ManifestError, PolicyError, Promot
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState, StateError, parse_state
+
+if TYPE_CHECKING:
+    from gitops_promotion.manifests import FileEdit
 
 log = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 3
@@ -56,7 +60,7 @@ def open_promotion(
     sha: str | None = None
     overtook: list[str] = []
     for attempt in range(1, PUSH_ATTEMPTS + 1):
-        remote_head = _remote_sha(ctx, branch)
+        remote_head = ctx.repo.remote_branch_sha(branch)
         known_absent = remote_head is None or (
             merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
         )
@@ -210,13 +214,6 @@ def _change(
     return ctx.repo.commit(state.title, [e.path for e in edits], ctx.identity)
 
 
-def _remote_sha(ctx: Context, branch: str) -> str | None:
-    if not ctx.repo.has_remote():
-        return ctx.repo.rev(f"refs/heads/{branch}")
-    out = ctx.repo.git("ls-remote", "--heads", ctx.repo.remote, f"refs/heads/{branch}", auth=True)
-    return out.split()[0] if out.strip() else None
-
-
 def _replaced(body: str | None, state: PromotionState) -> PromotionState | None:
     try:
         old = parse_state(body)
@@ -236,7 +233,7 @@ def _nothing_to_do(ctx: Context, state: PromotionState, branch: str) -> Result:
     )
 
 
-def _dry_run(ctx: Context, state: PromotionState, branch: str, edits: list) -> Result:  # type: ignore[type-arg]
+def _dry_run(ctx: Context, state: PromotionState, branch: str, edits: list[FileEdit]) -> Result:
     import difflib
 
     diff: list[str] = []

@@ -10,9 +10,7 @@ from gitops_promotion.history.deployed import deployed_at
 from gitops_promotion.policy import evaluate
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
-from gitops_promotion.state import PromotionState, StateError, parse_state
-
-TOOL_PREFIXES = ("promote/", "feature/", "release/", "rollback/", "remove/")
+from gitops_promotion.state import TOOL_PREFIXES, PromotionState, StateError, parse_state
 
 
 def pushed_branch(ctx: Context) -> str:

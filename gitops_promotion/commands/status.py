@@ -7,14 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitops_promotion.commands import notify
-from gitops_promotion.commands.promote import TOOL_PREFIXES
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.gate import GateReading, read_gate
 from gitops_promotion.history.deployed import deployed_at
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
-from gitops_promotion.state import PromotionState, StateError, parse_state
+from gitops_promotion.state import TOOL_PREFIXES, PromotionState, StateError, parse_state
 
 FIRST_POLL_S = 5.0
 MAX_POLL_S = 30.0

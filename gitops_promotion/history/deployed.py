@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitops_promotion.flux import MARKER_TEXT, is_manifest_path
 from gitops_promotion.gitrepo import GitRepo
-
-MARKER_TOKEN = '"$imagepolicy"'  # noqa: S105 - a YAML comment key, not a password
 
 
 @dataclass(frozen=True)
@@ -18,11 +17,11 @@ class Deployed:
 
 def deployed_at(repo: GitRepo, rev: str, path: str, group: str, app: str) -> Deployed | None:
     """The image ``group:app`` markers under ``path`` say at ``rev``; None when there is no such marker."""
-    from gitops_promotion.history.timeline import combine, file_images, is_candidate
+    from gitops_promotion.history.timeline import combine, file_images
 
     per_file = []
-    for name in repo.grep_files(rev, MARKER_TOKEN, [path]):
-        data = repo.show(rev, name) if is_candidate(name) else None
+    for name in repo.grep_files(rev, MARKER_TEXT, [path]):
+        data = repo.show(rev, name) if is_manifest_path(name) else None
         image = file_images(data, name).get((group, app)) if data is not None else None
         if image is not None:
             per_file.append((name, image))

@@ -14,6 +14,7 @@ from typing import Literal
 
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, PromotionError
+from gitops_promotion.flux import MARKER_TEXT, is_manifest_path
 from gitops_promotion.history.timeline import (
     AppKey,
     BlobCache,
@@ -21,13 +22,11 @@ from gitops_promotion.history.timeline import (
     Image,
     combine,
     file_images,
-    is_candidate,
     read_log,
     replay,
     under,
 )
 
-MARKER = '"$imagepolicy"'
 LagState = Literal["first", "in-sync", "behind", "differs", "missing", "n/a"]
 
 
@@ -184,7 +183,7 @@ def _read_heads(
             by_rev.setdefault(env.rev, []).append(env)
     for rev, on_rev in by_rev.items():
         specs = sorted({ctx.location(e.name, group).path or "." for e in on_rev}) if group else []
-        names = [n for n in ctx.repo.grep_files(rev, MARKER, specs) if is_candidate(n)]
+        names = [n for n in ctx.repo.grep_files(rev, MARKER_TEXT, specs) if is_manifest_path(n)]
         contents = ctx.repo.read_objects([f"{rev}:{n}" for n in names])
         found: dict[str, dict[AppKey, list[tuple[str, Image]]]] = {e.name: {} for e in on_rev}
         belongs = {e.name: _belongs(ctx, e.name) for e in on_rev}

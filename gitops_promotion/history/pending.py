@@ -6,10 +6,9 @@ from gitops_promotion.config import Config
 from gitops_promotion.gate import read_gate
 from gitops_promotion.history.inventory import Pending
 from gitops_promotion.providers.base import Provider, PullRequest
-from gitops_promotion.state import PromotionState, StateError, parse_state
+from gitops_promotion.state import DEPLOY_PREFIXES, PromotionState, StateError, parse_state
 
 # One listing per kind of branch the tool opens (targeted by head prefix, DESIGN 7).
-PREFIXES = ("promote/", "release/", "rollback/")
 _GATE = {"success": "open", "failure": "closed", "pending": "waiting", "none": "waiting"}
 
 
@@ -18,7 +17,7 @@ def read_pending(
 ) -> list[Pending]:
     """Open PRs carrying our metadata (optionally for one group/app) with their gate state; oldest first."""
     found: dict[int, Pending] = {}
-    for prefix in PREFIXES:
+    for prefix in DEPLOY_PREFIXES:
         for pr in provider.list_open_prs(prefix):
             state = _state(pr)
             if state is None or pr.number in found:

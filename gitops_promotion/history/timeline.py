@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from gitops_promotion.errors import PromotionError
+from gitops_promotion.flux import MARKER_TOKEN, is_manifest_path
 from gitops_promotion.gitrepo import GitRepo
 from gitops_promotion.gitrepo import LogEntry as Commit
 
-MARKER_TOKEN = b'"$imagepolicy"'
 AppKey = tuple[str, str]  # (group, app): a marker's namespace and name
 _NULL_BLOB = "0" * 40
 # GitHub merge commits, Azure DevOps merge/squash commits, GitHub squash merges ("title (#12)").
@@ -40,12 +40,6 @@ class Change:
 
 
 FileImages = dict[AppKey, Image]
-
-
-def is_candidate(path: str) -> bool:
-    """Only YAML files and files named Kustomization can hold markers (DESIGN 3)."""
-    name = PurePosixPath(path).name
-    return name.endswith((".yaml", ".yml")) or name == "Kustomization"
 
 
 def file_images(data: bytes, path: str) -> FileImages:
@@ -120,7 +114,7 @@ def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[CommitFi
         files = []
         for meta, path in zip(fields[::2], fields[1::2], strict=False):
             parts = meta.lstrip("\n:").split()
-            if len(parts) < 5 or not is_candidate(path):
+            if len(parts) < 5 or not is_manifest_path(path):
                 continue
             blob = parts[3]
             files.append((path, None if blob == _NULL_BLOB or parts[4].startswith("D") else blob))

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Literal
 
 from gitops_promotion.errors import ManifestError
+from gitops_promotion.flux import MARKER_TEXT, MARKER_TOKEN
 from gitops_promotion.manifests.yamlnodes import BLOCK_STYLES, Lines, NodeIndex, Scalar, compose, index_nodes
 
-TOKEN = b'"$imagepolicy"'
-_TOKEN_TEXT = TOKEN.decode()
 MAX_BYTES = 8 * 1024 * 1024  # a manifest is kilobytes; past this it is not something we should rewrite
 BOM = b"\xef\xbb\xbf"
 MarkerField = Literal["full", "tag", "name", "digest"]
@@ -75,21 +74,21 @@ def markers_in_bytes(data: bytes, path: Path) -> list[Marker]:
 
 def parse_file(data: bytes, path: Path, rel: str) -> ParsedFile:
     """Decode and validate ``data`` and locate its markers; ``rel`` is the name used in error messages."""
-    if TOKEN not in data:  # never parse a file without markers (DESIGN 7)
+    if MARKER_TOKEN not in data:  # never parse a file without markers (DESIGN 7)
         return ParsedFile(path, rel, data, "", data.startswith(BOM), ())
     text, bom = decode(data, rel)
     lines = Lines(text)
     index = index_nodes(compose(text, rel, lines), text, rel, lines)
     sites: list[MarkerSite] = []
     done_until = -1
-    at = text.find(_TOKEN_TEXT)
+    at = text.find(MARKER_TEXT)
     while at >= 0:
         if at > done_until:  # one marker per line: skip further tokens on a line already looked at
             start, done_until = lines.start_of(at), lines.end_of(at)
             site = _marker_on_line(index, lines, line_start=start, line_end=done_until, path=path, rel=rel)
             if site is not None:
                 sites.append(site)
-        at = text.find(_TOKEN_TEXT, at + len(_TOKEN_TEXT))
+        at = text.find(MARKER_TEXT, at + len(MARKER_TEXT))
     return ParsedFile(path, rel, data, text, bom, tuple(sites))
 
 
@@ -101,7 +100,7 @@ def decode(data: bytes, rel: str) -> tuple[str, bool]:
     nul = data.find(b"\0")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        msg = f"{rel}:{line}: binary file (NUL byte) contains {TOKEN.decode()}; not a YAML manifest"
+        msg = f"{rel}:{line}: binary file (NUL byte) contains {MARKER_TEXT}; not a YAML manifest"
         raise ManifestError(msg, file=rel, line=line)
     bom = data.startswith(BOM)
     try:
@@ -147,7 +146,7 @@ def _comment_start(text: str, near: list[Scalar], line_start: int, line_end: int
 def _parse_marker_comment(comment: str, rel: str, line: int) -> tuple[str, str, MarkerField] | None:
     """``(ns, name, field)`` when the comment is exactly a marker; None when it is any other comment."""
     body = comment.lstrip("# \t").rstrip(" \t")
-    if not (body.startswith("{") and body.endswith("}")) or _TOKEN_TEXT not in body:
+    if not (body.startswith("{") and body.endswith("}")) or MARKER_TEXT not in body:
         return None
     import json
 

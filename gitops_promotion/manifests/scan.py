@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_promotion.errors import ManifestError
-from gitops_promotion.manifests.markers import MAX_BYTES, TOKEN
+from gitops_promotion.flux import KUSTOMIZATION_FILE, MANIFEST_SUFFIXES, MARKER_TOKEN, is_manifest_name
+from gitops_promotion.manifests.markers import MAX_BYTES
 
-_SUFFIXES = (".yaml", ".yml")
-_KUSTOMIZATION = "Kustomization"
 _CHUNK = 64 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
@@ -36,11 +35,6 @@ def read_candidates(paths: Sequence[Path], *, repo_root: Path) -> list[tuple[Pat
     if scanner.saw_links or len(paths) > 1:
         return _dedupe(found)
     return [(Path(name), data) for name, data in found]
-
-
-def is_manifest_name(name: str) -> bool:
-    """Flux's rule: ``*.yaml``, ``*.yml`` and files named exactly ``Kustomization``."""
-    return name.endswith(_SUFFIXES) or name == _KUSTOMIZATION
 
 
 def relative(path: str | Path, repo_root: str | Path) -> str:
@@ -98,7 +92,9 @@ class _Scanner:
             with os.scandir(stack.pop()) as entries:
                 for entry in entries:
                     name = entry.name
-                    if (name.endswith(_SUFFIXES) or name == _KUSTOMIZATION) and entry.is_file(follow_symlinks=False):
+                    if (name.endswith(MANIFEST_SUFFIXES) or name == KUSTOMIZATION_FILE) and entry.is_file(
+                        follow_symlinks=False
+                    ):
                         # Inlined self._read(): this runs for every manifest in the repository.
                         path = entry.path
                         try:
@@ -107,7 +103,7 @@ class _Scanner:
                                 size = readv(fd, (buf,))
                                 if size == _CHUNK:
                                     self._read_large(fd, path)
-                                elif find(TOKEN, 0, size) >= 0:
+                                elif find(MARKER_TOKEN, 0, size) >= 0:
                                     found.append((path, bytes(view[:size])))
                             finally:
                                 close(fd)
@@ -138,19 +134,19 @@ class _Scanner:
             chunk = os.read(fd, 1024 * 1024)
             if not chunk:
                 data = b"".join(chunks)
-                if TOKEN in data:
+                if MARKER_TOKEN in data:
                     self.found.append((path, data))
                 return
             chunks.append(chunk)
             size += len(chunk)
         # Too large to edit: an error only if it holds a marker, so scan on without keeping what was read.
         tail = b"".join(chunks)
-        while len(tail) > len(TOKEN):
-            if TOKEN in tail:
+        while len(tail) > len(MARKER_TOKEN):
+            if MARKER_TOKEN in tail:
                 rel = relative(path, self.root)
                 msg = f"{rel}:1: file is too large to edit (over {MAX_BYTES} bytes) and holds a marker"
                 raise ManifestError(msg, file=rel, line=1)
-            tail = tail[-len(TOKEN) :] + os.read(fd, 1024 * 1024)
+            tail = tail[-len(MARKER_TOKEN) :] + os.read(fd, 1024 * 1024)
 
     def _cannot_read(self, path: str, exc: OSError) -> ManifestError:
         rel = relative(path, self.root)

@@ -49,9 +49,11 @@ def build_provider(name: str, settings: ProviderSettings) -> Provider:
 
 def detect_provider(environ: Mapping[str, str], remote_url: str) -> str:
     """Pick the forge from the CI environment, then from the remote URL; ``local`` for a path remote."""
-    if environ.get("GITHUB_ACTIONS") == "true":
+    from gitops_promotion.ci.platforms import in_azure_pipelines, in_github_actions
+
+    if in_github_actions(environ):
         return "github"
-    if environ.get("TF_BUILD") == "True" or environ.get("SYSTEM_COLLECTIONURI"):
+    if in_azure_pipelines(environ) or environ.get("SYSTEM_COLLECTIONURI"):
         return "azdo"
     if re.search(r"dev\.azure\.com|visualstudio\.com|ssh\.dev\.azure\.com|/_git/", remote_url):
         return "azdo"

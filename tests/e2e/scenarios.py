@@ -18,6 +18,7 @@ from tests.e2e.steps import (
     Cli,
     Driver,
     EditConfig,
+    ExpectCommits,
     ExpectDeployed,
     ExpectOpenPRs,
     ExpectOwnFiles,
@@ -111,6 +112,7 @@ SCENARIOS: dict[str, list[Step]] = {
         new("8.0.0", "created branch {head:dev} with pull request 1"),
         new("8.0.0", "pull request 1"),
         ExpectOpenPRs(1),
+        ExpectCommits("dev", 1),
         ExpectPR(1, "open", auto_merge=True),
     ],
     "nothing-to-do-and-direct-push": [
@@ -308,6 +310,11 @@ def _check(driver: Driver, step: Step, state: _Play, where: str) -> None:
             assert view.base == layout.branch(step.base_env), f"{where}: base is {view.base}"
     elif isinstance(step, ExpectOpenPRs):
         assert driver.open_pr_count() == step.count, f"{where}: {driver.open_pr_count()} open PRs"
+    elif isinstance(step, ExpectCommits):
+        driver.git("fetch", "--quiet", "origin")
+        head, base = state.resolve(f"{{head:{step.into}}}"), layout.branch(step.into)
+        count = driver.git("rev-list", "--count", f"origin/{base}..origin/{head}")
+        assert count == str(step.count), f"{where}: {head} holds {count} commits on {base}"
     elif isinstance(step, ExpectDeployed):
         driver.git("fetch", "--quiet", "origin")
         branch, path = layout.branch(step.env), layout.manifest(step.env)

@@ -120,6 +120,14 @@ class ExpectOpenPRs:
 
 
 @dataclass(frozen=True)
+class ExpectCommits:
+    """The promotion branch into ``into`` holds exactly ``count`` commits on top of that environment's branch."""
+
+    into: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ExpectDeployed:
     """``env``'s podinfo.yaml on origin's copy of its branch runs podinfo:<tag>."""
 
@@ -153,6 +161,7 @@ Step = (
     | MoveEnv
     | ExpectPR
     | ExpectOpenPRs
+    | ExpectCommits
     | ExpectDeployed
     | ExpectOwnFiles
     | Naming

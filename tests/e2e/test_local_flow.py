@@ -49,10 +49,8 @@ def test_full_flow_with_gates(example_repo: tuple[Path, Path], capsys: pytest.Ca
     before = git(remote, "rev-parse", "promote/apps-podinfo")
     code, out, _ = run(capsys, "new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0", *src)
     assert code == 0 and "pull request 1" in out
-    assert (
-        git(remote, "rev-parse", "promote/apps-podinfo") == before
-        or git(remote, "rev-list", "--count", "main..promote/apps-podinfo") == "1"
-    )
+    assert git(remote, "rev-list", "--count", "main..promote/apps-podinfo") == "1"
+    assert git(remote, "rev-parse", "promote/apps-podinfo") == before, "a rerun with nothing new must not push"
     assert len(forge.list_open_prs("promote/")) == 1
     # First env: no gate.
     code, out, _ = run(capsys, "status", "--branch", "promote/apps-podinfo", *src)

@@ -23,9 +23,13 @@ def test_default_branch_detected_from_remote(example_repo: tuple[Path, Path], tm
 
 
 def test_default_branch_via_ls_remote_when_no_origin_head(example_repo: tuple[Path, Path]) -> None:
-    _remote, work = example_repo
+    # The remote's HEAD is "trunk" while "main" exists too: only asking the remote (ls-remote) can tell.
+    remote, work = example_repo
+    git(remote, "branch", "trunk", "main")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    git(work, "fetch", "--quiet", "origin")
     git(work, "remote", "set-head", "origin", "--delete")
-    assert GitRepo(work).default_branch() == "main"
+    assert GitRepo(work).default_branch() == "trunk"
 
 
 def test_not_a_repo_is_usage_error(tmp_path: Path) -> None:
