@@ -281,13 +281,15 @@ def load_config(path: Path) -> Config:
     try:
         return Config.model_validate(_plain(data))
     except ValidationError as exc:
-        error = exc.errors()[0]
+        # An unknown key explains the "Field required" that a misspelling of it also causes: report it first.
+        errors = exc.errors()
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = [str(part) for part in error["loc"]]
         line = _line_of(data, error["loc"])
         key = ".".join(loc) or "(top level)"
         reason = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            reason = "unknown key"
+            reason = "unknown key" + _suggestion(error["loc"])
         where = f"{path}:{line}" if line else str(path)
         msg = f"{where}: {key}: {reason}"
         raise ConfigError(msg, file=str(path), line=line) from None
@@ -318,3 +320,41 @@ def _line_of(data: Any, loc: tuple[int | str, ...]) -> int | None:
         except (AttributeError, KeyError, TypeError):
             break
     return line
+
+
+def _suggestion(loc: tuple[int | str, ...]) -> str:
+    """``; did you mean 'environments'?`` for a misspelt key, from the keys the model has at that place."""
+    import difflib
+
+    known = _known_keys(Config, loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (known keys: {', '.join(sorted(known))})" if known else ""
+
+
+def _known_keys(model: type[BaseModel], path: tuple[int | str, ...]) -> list[str]:
+    """The field names (YAML keys) of the model found by following ``path`` from ``model``."""
+    import types
+    import typing
+
+    def unwrap_optional(tp: Any) -> Any:
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            return args[0] if len(args) == 1 else None
+        return tp
+
+    current: Any = model
+    for part in path:
+        current = unwrap_optional(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            current = None if field is None else field.annotation
+        elif typing.get_origin(current) in (list, tuple, dict):  # the part is an index or a key: to the items
+            current = next(a for a in reversed(typing.get_args(current)) if a is not Ellipsis)
+        else:
+            return []
+    current = unwrap_optional(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [field.alias or name for name, field in current.model_fields.items()]
+    return []

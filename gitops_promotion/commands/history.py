@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gitops_promotion.context import Context
-from gitops_promotion.errors import PromotionError
+from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.history.inventory import collect
 from gitops_promotion.history.timeline import Change
 from gitops_promotion.names import validate_name
@@ -36,6 +36,11 @@ def history(
     if env is not None:
         ctx.config.env(env)  # unknown env: a ConfigError naming the defined ones
     inv = collect(ctx, group=group, app=app, fetch=fetch, clock=clock)
+    if (group, app) not in inv.history and (group, app) not in inv.deployed:
+        others = [a for g, a in inv.deployed if g == group]
+        listing = f"apps of {group}: {', '.join(others)}" if others else f"no environment deploys group {group}"
+        msg = f"--app {app}: no environment deploys {group}/{app} now or in its history; {listing}"
+        raise UsageError(msg)
     changes = [c for c in reversed(inv.history.get((group, app), [])) if env is None or c.env == env]
     prs = {} if offline else _lookup_prs(ctx, changes[:lookups], inv.notes)
     rows, data = [["ENV", "TAG", "BEFORE", "PR", "BY", "WHEN", "COMMIT"]], []

@@ -68,8 +68,7 @@ def open_promotion(
         with repo.restore_head():
             repo.checkout_reset(branch, repo.remote_ref(loc.branch))
             if not target.is_dir():
-                msg = f"environment {state.env}: directory {loc.path}/ does not exist on branch {loc.branch}"
-                raise ManifestError(msg, file=loc.path)
+                raise _missing_directory(ctx, state, loc.path, loc.branch)
             done = _change(ctx, state, branch, target, write)
             if isinstance(done, Result):
                 return done
@@ -265,3 +264,19 @@ def ensure_allowed(decision_allowed: bool, explanation: str, state: PromotionSta
     if not decision_allowed:
         msg = f"policy blocks {state.group}/{state.app} {state.tag} into {state.env}: {explanation}"
         raise PolicyError(msg)
+
+
+def _missing_directory(ctx: Context, state: PromotionState, path: str, branch: str) -> ManifestError:
+    """The env has no directory for the group: name it and list the groups that do have one (a typo is likely)."""
+    root = ctx.repo.root
+    known = [
+        entry.name
+        for entry in sorted(root.iterdir())
+        if entry.is_dir()
+        and not entry.name.startswith(".")
+        and (root / ctx.location(state.env, entry.name).path).is_dir()
+        and ctx.location(state.env, entry.name).path != path
+    ]
+    listing = f"groups with one: {', '.join(known)}" if known else "no group has one"
+    msg = f"--group {state.group}: environment {state.env} has no directory {path}/ on branch {branch}; {listing}"
+    return ManifestError(msg, file=path)

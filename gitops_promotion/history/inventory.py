@@ -85,6 +85,7 @@ class Inventory:
     notes: list[str] = field(default_factory=list)
     generated_at: int = 0
     forge: str | None = None  # provider name when PRs were read
+    deployed: list[AppKey] = field(default_factory=list)  # every app an env runs now, before the app filter
 
     def cell(self, key: AppKey, env: str) -> Cell:
         return self.cells[(key[0], key[1], env)]
@@ -135,7 +136,15 @@ def collect(
             "the clone is shallow: arrival and lag only reach back to its oldest commit "
             "(fetch the full history, e.g. actions/checkout with fetch-depth: 0)"
         )
-    return Inventory(envs=envs, apps=apps, cells=cells, history=history, notes=notes, generated_at=int(clock()))
+    return Inventory(
+        envs=envs,
+        apps=apps,
+        cells=cells,
+        history=history,
+        notes=notes,
+        generated_at=int(clock()),
+        deployed=sorted({key for per_env in heads.values() for key in per_env}),
+    )
 
 
 def _wanted(key: AppKey, group: str | None, app: str | None) -> bool:

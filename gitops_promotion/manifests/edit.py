@@ -112,7 +112,14 @@ def _no_marker(files: list[ParsedFile], paths: Sequence[Path], repo_root: Path, 
     found = [f"{policy} ({relative(m.path, repo_root)}:{m.line})" for policy, m in first.items()]
     if len(found) > _MAX_LISTED:
         found[_MAX_LISTED:] = [f"and {len(found) - _MAX_LISTED} more"]
-    listing = f"found: {', '.join(found)}" if found else "found no $imagepolicy markers at all"
+    listing = (
+        f"found: {', '.join(found)}"
+        if found
+        else (
+            "found no $imagepolicy markers at all; mark the image line of the manifest, e.g. "
+            f'`image: registry.example/{app}:1.0.0 # {{"$imagepolicy": "{group}:{app}"}}`'
+        )
+    )
     return ManifestError(f"no marker for {group}:{app} under {where}; {listing}")
 
 
