@@ -278,5 +278,8 @@ def _missing_directory(ctx: Context, state: PromotionState, path: str, branch: s
         and ctx.location(state.env, entry.name).path != path
     ]
     listing = f"groups with one: {', '.join(known)}" if known else "no group has one"
-    msg = f"--group {state.group}: environment {state.env} has no directory {path}/ on branch {branch}; {listing}"
+    msg = (
+        f"environment {state.env}: directory {path}/ does not exist on branch {branch} (--group {state.group}); "
+        f"{listing}"
+    )
     return ManifestError(msg, file=path)

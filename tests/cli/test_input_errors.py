@@ -50,7 +50,7 @@ def test_unknown_group_lists_the_groups_that_exist(
         capsys, "new", "--group", "apss", "--app", "podinfo", "--tag", "7.0.0", "--sourcedir", str(work), *LOCAL
     )
     assert code != 0
-    assert "--group apss: environment dev has no directory apss/dev/" in err
+    assert "environment dev: directory apss/dev/ does not exist on branch main (--group apss)" in err
     assert "groups with one: apps" in err
     assert git(remote, "branch", "--list", "promote/*") == ""  # nothing pushed
 
