@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install dev tools lint test bench
+.PHONY: demo install dev tools lint test test-fast mutants bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ lint: dev
 
 test: tools
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Everything but the tests marked slow (see pyproject's markers); CI runs `make test`.
+test-fast: tools
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+
+# Break critical lines one at a time and report the mutants no test notices (tests/mutation).
+mutants: dev
+	$(BIN)/python -m tests.mutation
 
 bench: dev
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

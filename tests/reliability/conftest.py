@@ -25,11 +25,21 @@ def figure(line: str) -> None:
     FIGURES.append(line)
 
 
+FIGURES_FILE = Path(__file__).resolve().parents[2] / ".cache" / "reliability-figures.txt"
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if FIGURES:
         terminalreporter.section("reliability figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep the figures in a file too: a runner with no terminal summary (-p no:terminal, IDEs) loses them."""
+    if FIGURES:
+        FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
+        FIGURES_FILE.write_text("".join(f"{line}\n" for line in FIGURES), encoding="utf-8")
 
 
 ForgeFactory = Callable[..., forges.Forge]

@@ -1,0 +1,73 @@
+"""The critical one-line mutations `python -m tests.mutation` applies, each with the tests that must kill it.
+
+Add a mutant whenever a line that opens a gate, pushes, or decides "nothing to do" is written or changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str  # relative to the repository root
+    line: str  # exact text, found once in the file
+    mutated: str
+    why: str
+    tests: tuple[str, ...]
+
+
+GATE_TESTS = ("tests/unit/test_gate.py", "tests/e2e/test_github_flow.py", "tests/e2e/test_local_flow.py")
+PUSH_TESTS = ("tests/unit/test_gitrepo.py", "tests/reliability/test_concurrency.py", "tests/e2e/test_local_flow.py")
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "gate-failure",
+        "gitops_promotion/gate.py",
+        'if "failure" in states:',
+        "if False:",
+        "a failed Flux status must close the gate",
+        GATE_TESTS,
+    ),
+    Mutant(
+        "gate-pending",
+        "gitops_promotion/gate.py",
+        'if states == {"success"}:',
+        'if "success" in states:',
+        "one cluster's success must not open the gate while another is pending",
+        GATE_TESTS,
+    ),
+    Mutant(
+        "lease",
+        "gitops_promotion/gitrepo.py",
+        "lease = f\"--force-with-lease=refs/heads/{branch}:{expect or ''}\"",
+        'lease = "--force"',
+        "a push must not overwrite a branch someone else moved",
+        PUSH_TESTS,
+    ),
+    Mutant(
+        "nothing-to-do",
+        "gitops_promotion/commands/opening.py",
+        "if not edits:",
+        "if not edits or True:",
+        "a real change must never be reported as nothing to do",
+        ("tests/e2e/test_local_flow.py",),
+    ),
+    Mutant(
+        "promote-direct-push",
+        "gitops_promotion/commands/promote.py",
+        "if pr is None:",
+        "if pr is None and False:",
+        "a direct push is not a promotion",
+        ("tests/e2e/test_github_flow.py",),
+    ),
+    Mutant(
+        "default-branch-ls-remote",
+        "gitops_promotion/gitrepo.py",
+        'match = re.search(r"ref: refs/heads/(\\S+)\\s+HEAD", out)',
+        "match = None",
+        "the remote's HEAD decides the default branch when origin/HEAD is missing",
+        ("tests/unit/test_gitrepo.py",),
+    ),
+)
