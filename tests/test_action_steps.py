@@ -84,6 +84,7 @@ class Runner:
         return {name: self.expr(spec["value"]) for name, spec in ACTION["outputs"].items()}
 
 
+@pytest.mark.slow
 def test_the_action_installs_once_and_runs_the_cli(example_repo: tuple[Path, Path], tmp_path: Path) -> None:
     _, work = example_repo
     env = {"GITHUB_WORKSPACE": str(work.parent), "GITOPS_PROMOTION_PROVIDER": "local"}

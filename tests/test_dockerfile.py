@@ -158,6 +158,7 @@ def test_the_build_context_holds_what_the_copies_need() -> None:
     assert not _dockerignore_excludes("gitops_promotion/templates/github-new.yml")
 
 
+@pytest.mark.slow
 def test_install_steps_in_a_fresh_venv(tmp_path: Path) -> None:
     """Slow-ish (about 10 s from a warm pip cache; needs the package index): the build stage's COPY and RUN
     replayed into a temporary venv, then the installed (not editable) CLI runs, templates included."""

@@ -62,10 +62,12 @@ def test_the_examples_exist() -> None:
     } <= azure
 
 
+@pytest.mark.slow
 def test_actionlint_passes_the_github_workflows(actionlint: list[str]) -> None:
     assert _actionlint(actionlint, GITHUB_WORKFLOWS) == []
 
 
+@pytest.mark.slow
 def test_actionlint_catches_a_broken_workflow(actionlint: list[str], tmp_path: Path) -> None:
     """The linter really runs: an unknown job key and a context used where it is not allowed are reported."""
     bad = tmp_path / "bad.yml"
@@ -76,6 +78,7 @@ def test_actionlint_catches_a_broken_workflow(actionlint: list[str], tmp_path: P
     assert 'context "steps" is not allowed here' in messages
 
 
+@pytest.mark.slow
 def test_actionlint_passes_the_action_steps(actionlint: list[str], tmp_path: Path) -> None:
     """actionlint reads workflows, not action metadata: lint action.yml's steps as a reusable workflow's job,
     with the action's inputs declared as workflow_call inputs so every ${{ inputs.* }} is type-checked."""

@@ -37,6 +37,7 @@ def sync(work: Path) -> None:
     git(work, "checkout", "--quiet", "-B", "main", "origin/main")
 
 
+@pytest.mark.slow
 def test_duplicate_mode_from_open_to_cleanup(repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     remote, work = repo
     forge = LocalForge(remote)

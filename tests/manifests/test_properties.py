@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -178,6 +179,7 @@ def _load_all(data: bytes) -> list[Any]:
     tag=tags,
     header=st.sampled_from(["", "---\n", "# leading comment\n---\n", "\ufeff"]),
 )
+@pytest.mark.slow
 @SETTINGS
 def test_edit_changes_only_the_marked_scalar(
     *,

@@ -41,6 +41,7 @@ class Dom(HTMLParser):
                 self.failed.append(a["data-pr"] or "")
 
 
+@pytest.mark.slow
 def test_dashboard_in_headless_chromium(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     chromium = ensure_chromium()  # fails (never skips) when Chromium cannot be found or installed
     repo = busy_repo(tmp_path / "repo")

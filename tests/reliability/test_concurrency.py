@@ -18,6 +18,7 @@ from tests.reliability.conftest import FORGES, ForgeFactory, figure
 APPS = 50
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", FORGES)
 def test_fifty_apps_at_once(kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path) -> None:
     apps = forges.app_names(APPS)
@@ -27,6 +28,7 @@ def test_fifty_apps_at_once(kind: str, make_forge: ForgeFactory, cli: CliRunner,
     assert report.lost == report.duplicates == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", FORGES)
 def test_same_app_twice_at_once(kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path) -> None:
     """Two builds of one app race; the tag whose push landed last wins, its PR says so, and nothing is torn."""

@@ -26,6 +26,7 @@ def plan_for(seed: int, error_5xx: float = 0.10) -> forges.FaultPlan:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", FORGES)
 def test_flow_under_random_faults(
     kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path, fast_retries: list[float]
