@@ -63,6 +63,7 @@ def test_times_out_only_after_the_whole_timeout(waiting_qa: tuple[Path, LocalFor
     assert result.message.startswith(f"timed out after {timeout:.0f}s waiting for Flux to reconcile apps-dev")
     assert "no Flux status yet (waiting for kustomization/apps-dev)" in result.message
     assert result.message.endswith(f"re-run: gitops-promotion status --branch {BRANCH}")
+    assert "no Flux status yet (waiting for kustomization/apps-dev)" in (result.summary_md or "")  # CI summary
 
 
 def test_a_status_posted_during_the_last_wait_opens_the_gate(waiting_qa: tuple[Path, LocalForge, str]) -> None:
