@@ -122,3 +122,28 @@ def test_repository_address_never_keeps_credentials() -> None:
         "https://dev.azure.com/acme/platform/_git/fleet"
     )
     assert repository_address("github", "") == "https://github.com/OWNER/REPOSITORY"
+
+
+def test_doctor_lists_what_flux_posted_and_proposes_the_flux_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitops_promotion.providers.local import LocalForge
+    from tests.e2e.realrepos import HELM, build
+
+    remote, work = build(tmp_path, HELM, "{}")
+    forge, head = LocalForge(remote), git(work, "rev-parse", "HEAD")
+    forge.post_status(head, "kustomization/apps/5f0e7c1a", "success")  # both clusters reconcile main
+    forge.post_status(head, "kustomization/apps/9d3e11aa", "success")
+    forge.post_status(head, "ci/build", "success")
+    code, out = _cli(capsys, "doctor", "--sourcedir", str(work), "--provider", "local")
+    assert code == 1, out
+    assert (
+        "[FAIL] Flux statuses for staging: Flux posted kustomization/apps/5f0e7c1a, kustomization/apps/9d3e11aa "
+        "on the last 1 commit(s) of main; none matches kustomization/podinfo-staging\n"
+        "       fix: set environments[staging].flux: {name: apps, providers: [5f0e7c1a, 9d3e11aa]}"
+    ) in out
+    config = work / "gitops-promotion.yaml"
+    config.write_text(config.read_text().replace("flux: {}", "flux: {name: apps, providers: [5f0e7c1a]}"))
+    code, out = _cli(capsys, "doctor", "--sourcedir", str(work), "--provider", "local")
+    assert "[  ok] Flux statuses for staging: Flux posted" in out, out
+    assert "Flux statuses for production" not in out  # the last environment's statuses gate nothing
