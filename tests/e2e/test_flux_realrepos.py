@@ -187,11 +187,21 @@ def test_production_waits_for_what_staging_flux_reports(
     assert code == 1, out
     assert "timed out after 0s" in out and case.closed in out, out
     assert f"re-run: gitops-promotion status --branch {branch}" in out
+    assert _show_gate(forge) == "gate waiting"  # `show` (and the dashboard) read the same selection
     for context, state in case.after:
         forge.flux(merge, context, state)
     code, out = forge.cli("status", "--branch", branch, "--timeout", "0s")
     assert code == 0, out
     assert "successful reconciliation for podinfo-staging" in out
+    assert _show_gate(forge) == "gate open"
+
+
+def _show_gate(forge: Forge) -> str:
+    """The gate column of the production PR (number 2) in `show`."""
+    code, out = forge.cli("show")
+    assert code == 0, out
+    row = next(line for line in out.splitlines() if line.strip().startswith("#2 "))
+    return next(cell for cell in row.split("  ") if cell.startswith("gate "))
 
 
 def test_without_providers_every_cluster_must_pass(make_forge: Callable[[Path, Path], Forge], tmp_path: Path) -> None:
