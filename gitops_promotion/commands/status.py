@@ -89,8 +89,9 @@ def _find_pr(ctx: Context, branch: str) -> PullRequest:
 
 
 def _observe(ctx: Context, state: PromotionState, prev_env: str, selection: FluxSelection) -> Observation:
-    reading = read_gate(ctx.provider.commit_statuses(state.sha), selection)
-    if reading.verdict != "none":
+    statuses = ctx.provider.commit_statuses(state.sha)
+    reading = read_gate(statuses, selection)
+    if reading.verdict == "failure" or (reading.verdict != "none" and not reading.missing):
         return Observation(reading, state.sha)
     # Flux may have skipped the merge commit (several merges in one interval): a later commit of the previous
     # env's branch that still deploys the same tag stands in for it (DESIGN 3).
@@ -103,6 +104,10 @@ def _observe(ctx: Context, state: PromotionState, prev_env: str, selection: Flux
         if found is None or found.tag != state.tag:
             break
         candidates.append(entry.sha)
+    if reading.missing and reading.verdict != "none":
+        # Each cluster syncs on its own: a listed Provider that skipped the merge commit may report a later one.
+        later_statuses = [s for sha in candidates[-FALLBACK_COMMITS:] for s in ctx.provider.commit_statuses(sha)]
+        return Observation(read_gate([*statuses, *later_statuses], selection), state.sha)
     for sha in reversed(candidates[-FALLBACK_COMMITS:]):  # newest first
         later_reading = read_gate(ctx.provider.commit_statuses(sha), selection)
         if later_reading.verdict != "none":

@@ -94,3 +94,28 @@ def test_timeout_names_what_flux_posted(
         " — set environments[dev].flux" in out
     )
     assert f"re-run: gitops-promotion status --branch {BRANCH}" in out
+
+
+def test_a_listed_provider_that_reported_a_later_commit_counts(waiting_qa: tuple[Path, LocalForge, str]) -> None:
+    """Two dev clusters: one reported the merge commit, the other synced only a later commit (same tag)."""
+    work, forge, merge_dev = waiting_qa
+    config = work / "gitops-promotion.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "  - name: dev\n" in text
+    config.write_text(
+        text.replace("  - name: dev\n", "  - name: dev\n    flux: {providers: [5f0e7c1a, 9d3e11aa]}\n", 1),
+        encoding="utf-8",
+    )
+    git(work, "commit", "--quiet", "-am", "dev has two clusters")
+    git(work, "push", "--quiet", "origin", "HEAD:main")
+    later = git(work, "rev-parse", "HEAD")
+    forge.post_status(merge_dev, "kustomization/apps-dev/5f0e7c1a", "success")
+    time = FakeTime()
+    result = status(_ctx(work), branch=BRANCH, timeout_s=0, sleep=time.sleep, clock=time.clock)
+    assert result.exit_code == 1 and "waiting for Provider(s) 9d3e11aa" in result.message
+    forge.post_status(later, "kustomization/apps-dev/9d3e11aa", "success")
+    result = status(_ctx(work), branch=BRANCH, timeout_s=0, sleep=time.sleep, clock=time.clock)
+    assert result.exit_code == 0, result.message
+    forge.post_status(later, "kustomization/apps-dev/9d3e11aa", "failure")
+    result = status(_ctx(work), branch=BRANCH, timeout_s=0, sleep=time.sleep, clock=time.clock)
+    assert result.exit_code == 1 and "reconciliation failed for apps-dev" in result.message
