@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from gitops_promotion.errors import PromotionError
+from gitops_promotion.flux_config import FLUX_KINDS
 from gitops_promotion.gate import looks_like_flux, read_gate, selection_for
 from gitops_promotion.providers.base import Check, CommitStatus
 
@@ -23,9 +24,14 @@ _CONTEXT = re.compile(r"^(?P<kind>[a-z]+)/(?P<name>[^/]+)(?:/(?P<uid>[0-9a-f]{8}
 
 def propose(contexts: Iterable[str]) -> str | None:
     """The ``flux:`` block selecting the most reported Flux object in ``contexts``, with every Provider seen."""
-    parsed = [m for m in (_CONTEXT.match(c.lower()) for c in contexts) if m]
+    contexts = list(contexts)
+    parsed = [m for m in (_CONTEXT.match(c.lower()) for c in contexts) if m and m["kind"] in _FLUX_KINDS]
     if not parsed:
-        return None
+        # a Provider's commitStatusExpr context: match it whole, any Provider UID segment in it generalised
+        if not contexts:
+            return None
+        pattern = re.sub(r"[0-9a-f]{8}", "[0-9a-f]{8}", re.escape(Counter(contexts).most_common(1)[0][0]))
+        return f"{{context: '{pattern}'}}"
     (kind, name), _ = Counter((m["kind"], m["name"]) for m in parsed).most_common(1)[0]
     uids = sorted({m["uid"] for m in parsed if m["kind"] == kind and m["name"] == name and m["uid"]})
     fields = [] if kind == "kustomization" else [f"kind: {_KIND_NAMES.get(kind, kind)}"]
@@ -35,7 +41,8 @@ def propose(contexts: Iterable[str]) -> str | None:
     return "{" + ", ".join(fields) + "}"
 
 
-_KIND_NAMES = {"kustomization": "Kustomization", "helmrelease": "HelmRelease"}
+_KIND_NAMES = {kind.lower(): kind for kind in FLUX_KINDS}
+_FLUX_KINDS = set(_KIND_NAMES)
 
 
 def flux_status_checks(
