@@ -149,7 +149,12 @@ def _finish(
         branch=pr.head,
         environment=state.env,
         summary_md=summary,
-        data={"commit": seen.commit, "contexts": dict(seen.reading.seen)},
+        data={
+            "commit": seen.commit,
+            "contexts": dict(seen.reading.seen),
+            "missing_providers": list(seen.reading.missing),
+            "other_flux_contexts": list(seen.reading.others),  # what Flux posted that the selection ignores
+        },
         exit_code=code,
     )
     if code == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,12 @@ def test_timeout_names_what_flux_posted(
     work, forge, merge_dev = waiting_qa
     forge.post_status(merge_dev, "kustomization/apps/9d3e11aa", "success")
     forge.post_status(merge_dev, "kustomization/apps/5f0e7c1a", "success")
-    code = main(["status", "--branch", BRANCH, "--timeout", "0s", "--sourcedir", str(work), "--provider", "local"])
+    args = ["status", "--branch", BRANCH, "--timeout", "0s", "--sourcedir", str(work), "--provider", "local"]
+    assert main([*args, "--output", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["other_flux_contexts"] == ["kustomization/apps/5f0e7c1a", "kustomization/apps/9d3e11aa"]
+    assert data["contexts"] == {} and data["missing_providers"] == []
+    code = main(args)
     out = capsys.readouterr().out
     assert code == 1
     assert (
