@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gitops_promotion.durations import parse_duration
 from gitops_promotion.errors import ConfigError
+from gitops_promotion.flux_config import FluxStatusConfig
 
 CONFIG_FILE = "gitops-promotion.yaml"
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -68,6 +69,7 @@ class Environment(_Model):
     path: str | None = None
     policy: Policy = Policy()
     notify: tuple[Notifier, ...] = ()
+    flux: FluxStatusConfig = FluxStatusConfig()
 
     @field_validator("name")
     @classmethod

@@ -33,6 +33,12 @@ COMPLETE_VAR = "_GITOPS_PROMOTION_COMPLETE"  # click's default for prog name "gi
 @env_option("--action-ref", help="The gitops-promotion action pinned by SHA: OWNER/REPO@<40-hex>.")
 @env_option("--force", is_flag=True, help="Overwrite files that already exist.")
 @env_option(
+    "--flux-manifests",
+    type=click.Choice(["print", "write"]),
+    help="Instead: print (or write beside each cluster's Kustomizations) the Flux Provider and Alert that post "
+    "the commit statuses the gate reads.",
+)
+@env_option(
     "--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path), help="GitOps repository checkout."
 )
 @env_option("--output", "output", type=click.Choice(["text", "json"]), default="text", help="Output format.")
@@ -43,6 +49,7 @@ def init(  # noqa: PLR0917 - click passes each option as its own parameter
     default_branch: str | None,
     action_ref: str | None,
     force: bool,
+    flux_manifests: str | None,
     sourcedir: Path,
     output: str,
     verbose: bool,
@@ -56,8 +63,13 @@ def init(  # noqa: PLR0917 - click passes each option as its own parameter
     )
 
     def body(_context: Any) -> Any:
-        remote, branch = _repo_facts(sourcedir, need_branch=default_branch is None)
+        remote, branch = _repo_facts(sourcedir, need_branch=default_branch is None and not flux_manifests)
         chosen: Platform = platform or ("azure" if _is_azure(remote) else "github")
+        if flux_manifests:
+            from gitops_promotion.commands.flux_manifests import flux_manifests as manifests_command
+
+            write = flux_manifests == "write"
+            return manifests_command(sourcedir, platform=chosen, remote_url=remote, write=write, force=force)
         return init_command(
             sourcedir,
             platform=chosen,

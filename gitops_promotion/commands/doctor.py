@@ -63,6 +63,10 @@ def doctor(
     if provider_factory is not None:
         branches = [default_branch, *(e.branch for e in config.environments if e.branch)]
         checks.extend(_forge_checks(provider_factory, sorted(set(branches)), required_check))
+        if repo is not None:
+            from gitops_promotion.commands.doctor_flux import flux_status_checks
+
+            checks.extend(flux_status_checks(config, repo, provider_factory, default_branch, groups))
     return _result(checks)
 
 

@@ -85,7 +85,10 @@ def infer_layout(root: Path) -> Layout:
         known = name in _ENV_ORDER
         return bool(_DNS_LABEL.match(name)) and (known or not several or counts[name] > 1)
 
-    groups = tuple(g for g, names in children.items() if any(is_env(n) for n in names))
+    from gitops_promotion.commands.flux_detect import is_flux_only
+
+    # clusters/<env>/ holds Flux's own objects, not a group's manifests (issue 12)
+    groups = tuple(g for g, names in children.items() if any(is_env(n) for n in names) and not is_flux_only(root / g))
     envs = {n for g in groups for n in children[g] if is_env(n)}
     return Layout(groups=groups, envs=order_envs(envs))
 
@@ -149,7 +152,7 @@ def init(
         if not _DNS_LABEL.match(env):
             msg = f"--env {env!r} must be a DNS label (lowercase letters, digits, '-')"
             raise UsageError(msg)
-    files = {CONFIG_FILE: render_config(chosen)}
+    files = {CONFIG_FILE: _with_flux(root, layout, chosen, render_config(chosen))}
     for template, destination in TARGETS[platform].items():
         files[destination] = render_template(
             template, default_branch=default_branch, action_ref=action_ref, version=version
@@ -166,6 +169,10 @@ def init(
         path.write_text(text, encoding="utf-8")
         lines.append(f"{state} {name}")
     lines += _next_steps(platform, layout, chosen, action_ref)
+    lines.append(
+        "Flux side: `gitops-promotion init --flux-manifests write` adds a Provider and Alert per cluster so Flux "
+        "posts commit statuses; list each cluster's Provider (first UID segment) in environments[].flux.providers"
+    )
     message = f"initialized {platform} promotion for {', '.join(chosen)}; next: gitops-promotion doctor"
     return Result(
         outcome="changed",
@@ -173,6 +180,13 @@ def init(
         lines=tuple(lines),
         data={"files": list(files), "groups": list(layout.groups), "environments": list(chosen)},
     )
+
+
+def _with_flux(root: Path, layout: Layout, envs: tuple[str, ...], text: str) -> str:
+    """The config with a ``flux:`` block for each environment whose Flux Kustomization the repository holds."""
+    from gitops_promotion.commands.flux_detect import add_flux_blocks, detect_flux_blocks
+
+    return add_flux_blocks(text, detect_flux_blocks(root, layout.groups, envs))
 
 
 def _next_steps(platform: Platform, layout: Layout, envs: tuple[str, ...], action_ref: str | None) -> list[str]:

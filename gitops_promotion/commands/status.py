@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from gitops_promotion.commands import notify
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError, UsageError
-from gitops_promotion.gate import GateReading, read_gate
+from gitops_promotion.gate import FluxSelection, GateReading, read_gate, selection_for
 from gitops_promotion.history.deployed import deployed_at
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
@@ -55,17 +55,20 @@ def status(
     previous = ctx.config.previous_env(state.env)
     if previous is None or not state.sha:
         return _open(f"{state.env} is the first environment; nothing to wait for")
-    name = f"{state.group}-{previous.name}"
+    selection = selection_for(ctx.config, state.group, previous.name)
     timeout = ctx.config.status_timeout_seconds if timeout_s is None else timeout_s
     deadline = clock() + timeout
     wait = FIRST_POLL_S
     while True:
-        seen = _observe(ctx, state, previous.name, name)
-        if seen.reading.verdict in ("success", "failure") or clock() + wait > deadline:
+        seen = _observe(ctx, state, previous.name, selection)
+        now = clock()
+        if seen.reading.verdict in ("success", "failure") or now >= deadline:
             break
-        sleep(wait)
+        sleep(min(wait, deadline - now))  # the last poll happens at the deadline, not one back-off early
         wait = min(wait * 2, MAX_POLL_S)
-    return _finish(ctx, pr=pr, state=state, name=name, seen=seen, timeout=timeout)
+    # The Go tool's wording (`successful reconciliation for <group>-<env>`), which pipelines grep; not a match rule.
+    label = f"{state.group}-{previous.name}"
+    return _finish(ctx, pr=pr, state=state, name=label, seen=seen, timeout=timeout)
 
 
 def _find_pr(ctx: Context, branch: str) -> PullRequest:
@@ -84,9 +87,10 @@ def _find_pr(ctx: Context, branch: str) -> PullRequest:
     raise PromotionError(msg)
 
 
-def _observe(ctx: Context, state: PromotionState, prev_env: str, name: str) -> Observation:
-    reading = read_gate(ctx.provider.commit_statuses(state.sha), name)
-    if reading.verdict != "none":
+def _observe(ctx: Context, state: PromotionState, prev_env: str, selection: FluxSelection) -> Observation:
+    statuses = ctx.provider.commit_statuses(state.sha)
+    reading = read_gate(statuses, selection)
+    if reading.verdict == "failure" or (reading.verdict != "none" and not reading.missing):
         return Observation(reading, state.sha)
     # Flux may have skipped the merge commit (several merges in one interval): a later commit of the previous
     # env's branch that still deploys the same tag stands in for it (DESIGN 3).
@@ -99,8 +103,12 @@ def _observe(ctx: Context, state: PromotionState, prev_env: str, name: str) -> O
         if found is None or found.tag != state.tag:
             break
         candidates.append(entry.sha)
+    if reading.missing and reading.verdict != "none":
+        # Each cluster syncs on its own: a listed Provider that skipped the merge commit may report a later one.
+        later_statuses = [s for sha in candidates[-FALLBACK_COMMITS:] for s in ctx.provider.commit_statuses(sha)]
+        return Observation(read_gate([*statuses, *later_statuses], selection), state.sha)
     for sha in reversed(candidates[-FALLBACK_COMMITS:]):  # newest first
-        later_reading = read_gate(ctx.provider.commit_statuses(sha), name)
+        later_reading = read_gate(ctx.provider.commit_statuses(sha), selection)
         if later_reading.verdict != "none":
             return Observation(later_reading, sha)
     return Observation(reading, state.sha)
@@ -120,12 +128,16 @@ def _finish(
         message = f"reconciliation failed for {name} on {where}: {detail}"
     else:
         outcome, code = "gate-closed", 1
-        message = f"timed out after {timeout:.0f}s waiting for Flux to reconcile {name} on {where}: {detail}"
+        message = (
+            f"timed out after {timeout:.0f}s waiting for Flux to reconcile {name} on {where}: {detail}; "
+            f"re-run: gitops-promotion status --branch {pr.head}"
+        )
     ctx.provider.report_gate(pr, state="success" if code == 0 else "failure", description=message[:250])
     summary = (
         f"### Gate for {state.group}/{state.app} {state.tag} → {state.env}\n\n"
-        f"Waited for Kustomization `{name}` on {where}: **{outcome}**\n\n"
+        f"Waited for `{seen.reading.wanted}` on {where}: **{outcome}**\n\n"
         + "".join(f"- `{c}`: {s}\n" for c, s in seen.reading.seen)
+        + (f"\n{detail}\n" if not seen.reading.seen or seen.reading.missing else "")
     )
     result = Result(
         outcome=outcome,  # type: ignore[arg-type] # one of the two literals above
@@ -136,7 +148,12 @@ def _finish(
         branch=pr.head,
         environment=state.env,
         summary_md=summary,
-        data={"commit": seen.commit, "contexts": dict(seen.reading.seen)},
+        data={
+            "commit": seen.commit,
+            "contexts": dict(seen.reading.seen),
+            "missing_providers": list(seen.reading.missing),
+            "other_flux_contexts": list(seen.reading.others),  # what Flux posted that the selection ignores
+        },
         exit_code=code,
     )
     if code == 0:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gitops_promotion.config import Config
-from gitops_promotion.gate import read_gate
+from gitops_promotion.gate import read_gate, selection_for
 from gitops_promotion.history.inventory import Pending
 from gitops_promotion.providers.base import Provider, PullRequest
 from gitops_promotion.state import DEPLOY_PREFIXES, PromotionState, StateError, parse_state
@@ -39,7 +39,7 @@ def _pending(config: Config, provider: Provider, pr: PullRequest, state: Promoti
     gate, detail = "n/a", ""
     previous = config.previous_env(state.env) if state.env in config.env_names else None
     if state.type == "promote" and previous is not None and state.sha:
-        reading = read_gate(provider.commit_statuses(state.sha), f"{state.group}-{previous.name}")
+        reading = read_gate(provider.commit_statuses(state.sha), selection_for(config, state.group, previous.name))
         gate, detail = _GATE[reading.verdict], reading.describe()
     elif state.type != "promote":
         detail = f"{state.type}: gated by policy when opened"
