@@ -33,9 +33,25 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "gate-pending",
         "gitops_promotion/gate.py",
-        'if states == {"success"}:',
-        'if "success" in states:',
+        'if states == {"success"} and not missing:',
+        'if "success" in states and not missing:',
         "one cluster's success must not open the gate while another is pending",
+        GATE_TESTS,
+    ),
+    Mutant(
+        "gate-missing-provider",
+        "gitops_promotion/gate.py",
+        'if states == {"success"} and not missing:',
+        'if states == {"success"}:',
+        "a listed Flux Provider that has not reported keeps the gate waiting",
+        GATE_TESTS,
+    ),
+    Mutant(
+        "gate-other-provider",
+        "gitops_promotion/gate.py",
+        "if selected and selection.providers and provider not in selection.providers:",
+        "if False:",
+        "another cluster's status must not count for this environment",
         GATE_TESTS,
     ),
     Mutant(
