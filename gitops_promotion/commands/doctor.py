@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitops_promotion import guide
+from gitops_promotion.checks import STATUS_JOB_NAME
 from gitops_promotion.commands.init import ACTION_PLACEHOLDER
 from gitops_promotion.config import Config, load_config
 from gitops_promotion.errors import PromotionError
+from gitops_promotion.home import REPOSITORY
 from gitops_promotion.providers.base import Check
 from gitops_promotion.result import Result
 
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
     from gitops_promotion.gitrepo import GitRepo
     from gitops_promotion.manifests import Marker
 
-REQUIRED_CHECK = "gitops-promotion status"
+REQUIRED_CHECK = STATUS_JOB_NAME
 _WORKFLOW_DIRS = (".github/workflows", "azure-pipelines", ".azure-pipelines")
 _MARKER_FIX = 'add a marker such as  # {"$imagepolicy": "<group>:<app>"}  to the image line in <group>/<env>/'
 
@@ -62,7 +65,8 @@ def doctor(
     checks.extend(_workflow_checks(root))
     if provider_factory is not None:
         branches = [default_branch, *(e.branch for e in config.environments if e.branch)]
-        checks.extend(_forge_checks(provider_factory, sorted(set(branches)), required_check))
+        targets = _workflow_forges(root)
+        checks.extend(_forge_checks(provider_factory, sorted(set(branches)), required_check, targets))
     return _result(checks)
 
 
@@ -168,7 +172,10 @@ def _workflow_checks(root: Path) -> list[Check]:
             "workflows pin the gitops-promotion action",
             not unpinned,
             f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
-            fix="replace the placeholder with OWNER/REPO@<release commit SHA>",
+            fix=(
+                f"pin the action to a release commit of {REPOSITORY}: "
+                f"gitops-promotion init --action-ref {REPOSITORY}@<SHA> --force"
+            ),
         )
     ]
     github = [p for p in using if p.is_relative_to(root / ".github")]
@@ -216,7 +223,24 @@ def _workflow_token_steps(path: Path) -> list[str]:
     return found
 
 
-def _forge_checks(factory: Callable[[], object], branches: list[str], required_check: str) -> list[Check]:
+# The forge each CI directory's pipelines run on: its settings are what promotions depend on.
+_FORGE_OF_DIR = {".github": "GitHub", "azure-pipelines": "Azure DevOps", ".azure-pipelines": "Azure DevOps"}
+_PROVIDER_FLAG = {"GitHub": "github", "Azure DevOps": "azdo"}
+
+
+def _workflow_forges(root: Path) -> list[str]:
+    """The forges the repository's pipelines that run gitops-promotion target (GitHub, Azure DevOps)."""
+    found = []
+    for directory, forge in _FORGE_OF_DIR.items():
+        files = sorted((root / directory).rglob("*.y*ml")) if (root / directory).is_dir() else []
+        if any("gitops-promotion" in p.read_text(encoding="utf-8", errors="replace") for p in files):
+            found.append(forge)
+    return sorted(set(found))
+
+
+def _forge_checks(
+    factory: Callable[[], object], branches: list[str], required_check: str, targets: list[str]
+) -> list[Check]:
     try:
         provider = factory()
     except PromotionError as error:
@@ -225,7 +249,20 @@ def _forge_checks(factory: Callable[[], object], branches: list[str], required_c
     settings_checks: Any = getattr(provider, "settings_checks", None)
     if settings_checks is None:
         name = getattr(provider, "name", type(provider).__name__)
-        return [Check("forge settings", True, f"provider {name} has no settings to check", blocking=False)]
+        if not targets:
+            return [Check("forge settings", True, f"provider {name} has no settings to check", blocking=False)]
+        # The pipelines run on a forge this provider cannot see: its settings are unknown, not fine.
+        flags = " or ".join(f"--provider {_PROVIDER_FLAG[t]}" for t in targets)
+        return [
+            Check(
+                "forge settings",
+                False,
+                f"not checked: the pipelines target {' and '.join(targets)}, but the provider is {name} "
+                "(the remote is a local path or unknown)",
+                fix=f"rerun where the real remote is, or pass {flags} with --token (and --api-url if needed)",
+                blocking=False,
+            )
+        ]
     try:
         result: list[Check] = settings_checks(base_branches=branches, required_check=required_check)
     except PromotionError as error:
@@ -247,6 +284,8 @@ def _result(checks: list[Check]) -> Result:
         lines.append(f"[{mark:>4}] {check.name}" + (f": {check.detail}" if check.detail else ""))
         if not check.ok and check.fix:
             lines.append(f"       fix: {check.fix}")
+        if not check.ok:
+            lines.append(f"       see: {guide.link(guide.section_for(check.name))}")
     blocking = [c for c in checks if not c.ok and c.blocking]
     warnings = [c for c in checks if not c.ok and not c.blocking]
     if blocking:
