@@ -355,3 +355,23 @@ def test_demo_and_make_demo_end_with_what_to_try_next(tmp_path: Path, capsys: py
     assert f"cd {tmp_path / 'gitops'}" in tail and "gitops-promotion local merge 4" in tail
     recipe = (ROOT / "Makefile").read_text().split("\ndemo: install\n", 1)[1].split("\n\n", 1)[0]
     assert "The CLI is $(abspath $(BIN))/gitops-promotion" in recipe and "docs/getting-started.md" in recipe
+
+
+def test_doctor_reports_tag_markers_on_full_image_references(
+    example_repo: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, work = example_repo
+    cli(capsys, "init", "--sourcedir", str(work), "--action-ref", f"{REPOSITORY}@{SHA}")
+    kustomization = work / "apps" / "dev" / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text() + 'images:\n  - name: web\n    newTag: "1.0" # {"$imagepolicy": "apps:web:tag"}\n'
+    )
+    code, out = cli(capsys, "doctor", "--sourcedir", str(work), "--skip-forge")
+    assert "[  ok] `:tag` markers sit on tags, not on full image references" in out  # newTag holds a tag
+    deployment = work / "apps" / "qa" / "podinfo.yaml"
+    deployment.write_text(deployment.read_text().replace('"apps:podinfo"', '"apps:podinfo:tag"'))
+    code, out = cli(capsys, "doctor", "--sourcedir", str(work), "--skip-forge")
+    assert code == 1
+    assert "[FAIL] `:tag` markers sit on tags, not on full image references: full image reference with a :tag " in out
+    assert "apps/qa/podinfo.yaml:10" in out
+    assert 'fix: use the bare marker  # {"$imagepolicy": "<group>:<app>"}' in out

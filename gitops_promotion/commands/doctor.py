@@ -54,13 +54,17 @@ def doctor(
         return _result(checks)
     checks.append(Check("config valid", True, f"{config_path.name}: {', '.join(config.env_names)}"))
     default_branch = repo.default_branch(config.default_branch) if repo else (config.default_branch or "main")
-    markers = _markers_by_env(root, config, default_branch)
+    from gitops_promotion.manifests import scan_markers
+
+    scanned: list[Marker] = scan_markers([root], repo_root=root)
+    markers = _markers_by_env(root, config, default_branch, scanned)
     groups = sorted(set(config.groups) | {group for group, _app, _env in markers})
     checks.append(
         Check("image markers found", bool(markers), f"groups: {', '.join(groups) or 'none'}", fix=_MARKER_FIX)
     )
     checks.append(_env_dirs_check(root, config, groups, default_branch, repo))
     checks.append(_markers_check(config, markers, default_branch))
+    checks.append(_tag_marker_check(root, scanned))
     checks.extend(_env_branch_checks(config, repo))
     checks.extend(_workflow_checks(root))
     if provider_factory is not None:
@@ -70,13 +74,12 @@ def doctor(
     return _result(checks)
 
 
-def _markers_by_env(root: Path, config: Config, default_branch: str) -> set[tuple[str, str, str]]:
+def _markers_by_env(
+    root: Path, config: Config, default_branch: str, markers: list[Marker]
+) -> set[tuple[str, str, str]]:
     """(group, app, env) for every marker under an environment's directory on the checked-out tree."""
-    from gitops_promotion.manifests import scan_markers
-
     found: set[tuple[str, str, str]] = set()
     envs = [e.name for e in config.environments if not e.branch]
-    markers: list[Marker] = scan_markers([root], repo_root=root)
     for marker in markers:
         rel = _relative(marker.path, root)
         for env in envs:
@@ -84,6 +87,20 @@ def _markers_by_env(root: Path, config: Config, default_branch: str) -> set[tupl
             if rel == prefix or rel.startswith(prefix + "/"):
                 found.add((marker.namespace, marker.name, env))
     return found
+
+
+def _tag_marker_check(root: Path, markers: list[Marker]) -> Check:
+    """A `:tag` marker writes the tag alone: on a full image reference it would replace the whole reference."""
+    # A tag never holds '/', ':' or '@' (OCI distribution spec); a value that does is a reference.
+    wrong = [
+        f"{_relative(m.path, root)}:{m.line}" for m in markers if m.field == "tag" and any(c in m.value for c in "/:@")
+    ]
+    return Check(
+        "`:tag` markers sit on tags, not on full image references",
+        not wrong,
+        f"full image reference with a :tag marker at {', '.join(wrong)}" if wrong else "",
+        fix='use the bare marker  # {"$imagepolicy": "<group>:<app>"}  on a full image reference',
+    )
 
 
 def _relative(path: Path, root: Path) -> str:
