@@ -180,6 +180,10 @@ def test_the_github_app_workflow_builds_pushes_and_sends_a_tag_the_policies_acce
     gitops, app_repo = layout(tmp_path / "gitops", {"apps": ["podinfo"]}), tmp_path / "my-app"
     code, out = cli(capsys, "init", "--sourcedir", str(gitops), "--app-repo", str(app_repo))
     assert code == 0 and f"wrote {app_repo}/.github/workflows/app-image-pushed.yml" in out
+    assert (
+        "set in the application repository's Actions settings: secrets.GITOPS_PROMOTION_APP_PRIVATE_KEY, "
+        "vars.GITOPS_GROUP, vars.GITOPS_PROMOTION_APP_CLIENT_ID, vars.GITOPS_REPOSITORY_NAME"
+    ) in out
     text = (app_repo / ".github/workflows/app-image-pushed.yml").read_text()
     workflow = YAML(typ="safe").load(text)
     assert workflow["permissions"] == {}

@@ -183,6 +183,7 @@ def init(
         template, destination = APP_TARGETS[platform]
         text = render_template(template, default_branch=default_branch, action_ref=action_ref, version=version)
         lines.append(_write(app_repo, destination, text, force=force, label=f"{app_repo}/"))
+        lines += _app_settings(platform, text, app_repo)
     warnings += _tag_scheme_warnings(root)
     written = [line.split(" ", 1)[1] for line in lines if line.startswith(("wrote ", "overwrote ", "added "))]
     lines += warnings + _next_steps(platform, layout, chosen, action_ref, default_branch)
@@ -245,6 +246,15 @@ def _write(root: Path, name: str, text: str, *, force: bool, label: str = "") ->
         return f"overwrote {label}{name}"
     _atomic_write(path, text)
     return f"wrote {label}{name}"
+
+
+def _app_settings(platform: Platform, workflow: str, app_repo: Path) -> list[str]:
+    """What the app workflow reads from its repository's settings, named from the workflow itself."""
+    if platform == "azure":
+        return [f"in {app_repo}/azure-pipelines/app-pipeline.yml set the GitOps repository and the group and app"]
+    body = workflow.split("\nname:", 1)[-1]  # past the header comment, which documents them
+    names = sorted(set(re.findall(r"\b(?:vars|secrets)\.[A-Z_]+", body)))
+    return [f"set in the application repository's Actions settings: {', '.join(names)}"]
 
 
 def _atomic_write(path: Path, text: str) -> None:
