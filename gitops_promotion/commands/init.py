@@ -176,16 +176,18 @@ def init(
             msg = f"--env {env!r} must be a DNS label (lowercase letters, digits, '-')"
             raise UsageError(msg)
     lines = _write_config(root, chosen, layout, force=force)
+    written = [CONFIG_FILE] if lines[0].startswith(("wrote ", "added ")) else []
     for template, destination in TARGETS[platform].items():
         text = render_template(template, default_branch=default_branch, action_ref=action_ref, version=version)
         lines.append(_write(root, destination, text, force=force))
+        written += [destination] if lines[-1].startswith(("wrote ", "overwrote ")) else []
     if app_repo is not None:
         template, destination = APP_TARGETS[platform]
         text = render_template(template, default_branch=default_branch, action_ref=action_ref, version=version)
         lines.append(_write(app_repo, destination, text, force=force, label=f"{app_repo}/"))
+        written += [str(app_repo / destination)] if lines[-1].startswith(("wrote ", "overwrote ")) else []
         lines += _app_settings(platform, text, app_repo)
     warnings += _tag_scheme_warnings(root)
-    written = [line.split(" ", 1)[1] for line in lines if line.startswith(("wrote ", "overwrote ", "added "))]
     lines += warnings + _next_steps(platform, layout, chosen, action_ref, default_branch)
     verb = "initialized" if written else "nothing to write:"
     message = f"{verb} {platform} promotion for {', '.join(chosen)}; next: gitops-promotion doctor"
@@ -194,7 +196,7 @@ def init(
         message=message,
         lines=tuple(lines),
         data={
-            "files": [name.split(" ", 1)[0] for name in written],
+            "files": written,
             "groups": list(layout.groups),
             "applications": {group: list(apps) for group, apps in layout.apps.items()},
             "environments": list(chosen),
