@@ -16,6 +16,7 @@ from pathlib import Path
 from gitops_promotion.checks import STATUS_JOB_NAME
 from gitops_promotion.commands import init_config
 from gitops_promotion.commands.app_repo import APP_TARGETS, Platform, check_tag_scheme, trigger_command
+from gitops_promotion.commands.init_config import render_config
 from gitops_promotion.config import CONFIG_FILE
 from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.home import REPOSITORY
@@ -214,7 +215,7 @@ def app_workflow(platform: Platform, *, default_branch: str = "main") -> str:
 def _write_config(root: Path, envs: tuple[str, ...], layout: Layout, *, force: bool) -> list[str]:
     path = root / CONFIG_FILE
     if not path.exists():
-        _atomic_write(path, init_config.render_config(envs, layout.apps))
+        _atomic_write(path, render_config(envs, layout.apps))
         return [f"wrote {CONFIG_FILE}"]
     text = path.read_text(encoding="utf-8")
     add = init_config.additions(text, layout.apps, envs, where=CONFIG_FILE)
