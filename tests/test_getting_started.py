@@ -70,12 +70,17 @@ def commands(body: str) -> Iterator[list[str]]:
     for line in body.replace("\\\n", " ").splitlines():
         words = shlex.split(line, comments=True)
         current: list[str] = []
+        redirected = False
         for word in [*words, "&&"]:
             if word in {"&&", "||", "|", ";"}:
                 if current:
                     yield current
                 current = []
-            elif word != "<" and not (current and current[-1] == "<"):
+            elif word in {"<", ">"}:
+                redirected = True  # the next word is the redirect's file, not an argument
+            elif redirected:
+                redirected = False
+            else:
                 current.append(word)
 
 
