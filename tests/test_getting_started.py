@@ -31,6 +31,10 @@ from gitops_promotion.commands.app_repo import APP_TARGETS
 from gitops_promotion.commands.demo import DEPLOYMENT, KUSTOMIZATION
 from gitops_promotion.commands.init import TARGETS
 from tests.conftest import git
+from tests.forge.fixtures import github_schemas
+from tests.forge.github_schema import GitHubSchemas
+
+__all__ = ["github_schemas"]  # the session fixture, imported so pytest finds it here
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / guide.GUIDE_PATH
@@ -329,3 +333,20 @@ def test_troubleshooting_is_keyed_by_messages_the_tool_prints() -> None:
         assert all(part.strip() in source for part in fixed), f"no message contains {key!r}"
     for needed in ("timed out after", "no Flux status yet", "clean status", "token can push", "auto-merge allowed"):
         assert any(needed in key for key in keys), needed
+
+
+def test_every_gh_api_call_is_a_request_github_accepts(github_schemas: GitHubSchemas) -> None:
+    """Checked against GitHub's published OpenAPI description, as the fake forge checks the tool's requests."""
+    calls = [argv for argv in checked_commands() if argv[:2] == ["gh", "api"]]
+    assert len(calls) >= 3
+    body = next(b.body for b in blocks() if b.lang == "json").encode()
+    for argv in calls:
+        method = argv[argv.index("--method") + 1] if "--method" in argv else "GET"
+        path = next(a for a in argv[2:] if a.startswith("repos/"))
+        path = "/" + path.replace("$(git rev-parse HEAD)", "a" * 40)
+        data = body if "--input" in argv else b""
+        assert github_schemas.request_violations(method, path, {}, data, "application/json") == [], argv
+    # and the check really checks: a misspelt key is refused
+    broken = body.replace(b'"contexts"', b'"context"')
+    path = "/repos/OWNER/gitops/branches/main/protection"
+    assert github_schemas.request_violations("PUT", path, {}, broken, "application/json")
