@@ -179,6 +179,10 @@ def test_the_github_app_workflow_builds_pushes_and_sends_a_tag_the_policies_acce
 ) -> None:
     gitops, app_repo = layout(tmp_path / "gitops", {"apps": ["podinfo"]}), tmp_path / "my-app"
     code, out = cli(capsys, "init", "--sourcedir", str(gitops), "--app-repo", str(app_repo))
+    assert code == 2 and f"--app-repo {app_repo}: no such directory" in out
+    assert not (gitops / "gitops-promotion.yaml").exists()  # refused before writing anything
+    app_repo.mkdir()
+    code, out = cli(capsys, "init", "--sourcedir", str(gitops), "--app-repo", str(app_repo))
     assert code == 0 and f"wrote {app_repo}/.github/workflows/app-image-pushed.yml" in out
     assert (
         "set in the application repository's Actions settings: secrets.GITOPS_PROMOTION_APP_PRIVATE_KEY, "

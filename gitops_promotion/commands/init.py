@@ -164,6 +164,9 @@ def init(
 ) -> Result:
     """Write what is missing for ``platform`` into ``root``; keep what exists (``force`` rewrites pipelines)."""
     warnings = check_action_ref(action_ref)
+    if app_repo is not None and not app_repo.is_dir():
+        msg = f"--app-repo {app_repo}: no such directory (give the application repository's checkout, or - to print)"
+        raise UsageError(msg)
     layout = detect(root)
     chosen = tuple(envs) or layout.envs
     if not chosen:
