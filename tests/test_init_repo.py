@@ -383,3 +383,54 @@ def test_doctor_reports_tag_markers_on_full_image_references(
     assert "[FAIL] `:tag` markers sit on tags, not on full image references: full image reference with a :tag " in out
     assert "apps/qa/podinfo.yaml:10" in out
     assert 'fix: use the bare marker  # {"$imagepolicy": "<group>:<app>"}' in out
+
+
+LABELLED = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.test/web:1.0.0 # {"$imagepolicy": "apps:web"}
+"""
+
+
+def test_the_config_init_writes_lets_feature_work_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    remote, work = tmp_path / "gitops.git", tmp_path / "gitops"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(tmp_path, "clone", "-q", str(remote), str(work))
+    for env in ("dev", "prod"):
+        (work / "apps" / env).mkdir(parents=True)
+        (work / "apps" / env / "web.yaml").write_text(LABELLED)
+        (work / "apps" / env / "kustomization.yaml").write_text("kind: Kustomization\nresources: [web.yaml]\n")
+    assert cli(capsys, "init", "--sourcedir", str(work))[0] == 0
+    app = load_config(work / "gitops-promotion.yaml").application("apps", "web")
+    assert app is not None and app.featureLabelSelector == {"app": "web"}  # the workload's own labels
+    git(work, "add", ".")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init")
+    git(work, "push", "-q", "origin", "HEAD:refs/heads/main")
+    argv = ("feature", "--sourcedir", str(work), "--provider", "local", "--group", "apps", "--app", "web")
+    code, out = cli(capsys, *argv, "--tag", "2.0", "--feature", "login")
+    assert code == 0, out
+    assert "created branch feature/apps-web-login with pull request 1" in out
+    copied = git(remote, "ls-tree", "-r", "--name-only", "feature/apps-web-login", "--", "apps/dev/")
+    assert "apps/dev/web-login/" in copied

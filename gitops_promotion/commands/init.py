@@ -73,6 +73,7 @@ class Layout:
     groups: tuple[str, ...]
     envs: tuple[str, ...]
     apps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group -> applications with a marker
+    labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (group, app) -> its workload's
 
 
 def infer_layout(root: Path) -> Layout:
@@ -121,16 +122,21 @@ def detect(root: Path) -> Layout:
 
     One place learns the repository; detectors of other layouts (Flux Kustomizations) are called from here.
     """
+    from gitops_promotion.commands.app_labels import workload_labels
     from gitops_promotion.manifests import scan_markers
 
     layout = infer_layout(root)
     found: dict[str, set[str]] = {group: set() for group in layout.groups}
+    labels: dict[tuple[str, str], dict[str, str]] = {}
     tops = [root / group for group in layout.groups]
     for marker in scan_markers(tops, repo_root=root) if tops else []:
         parts = Path(marker.path).resolve().relative_to(root.resolve()).parts
         if len(parts) > 2 and parts[1] in layout.envs and marker.namespace in found:
             found[marker.namespace].add(marker.name)
-    return replace(layout, apps={group: tuple(sorted(names)) for group, names in found.items() if names})
+            key = (marker.namespace, marker.name)
+            labels[key] = labels.get(key) or workload_labels(Path(marker.path), marker.line)
+    apps = {group: tuple(sorted(names)) for group, names in found.items() if names}
+    return replace(layout, apps=apps, labels={key: value for key, value in labels.items() if value})
 
 
 def check_action_ref(action_ref: str | None) -> list[str]:
@@ -218,7 +224,7 @@ def app_workflow(platform: Platform, *, default_branch: str = "main") -> str:
 def _write_config(root: Path, envs: tuple[str, ...], layout: Layout, *, force: bool) -> list[str]:
     path = root / CONFIG_FILE
     if not path.exists():
-        _atomic_write(path, render_config(envs, layout.apps))
+        _atomic_write(path, render_config(envs, layout.apps, layout.labels))
         return [f"wrote {CONFIG_FILE}"]
     text = path.read_text(encoding="utf-8")
     add = init_config.additions(text, layout.apps, envs, where=CONFIG_FILE)
@@ -230,10 +236,10 @@ def _write_config(root: Path, envs: tuple[str, ...], layout: Layout, *, force: b
     if not add:
         return [f"kept {CONFIG_FILE} (it lists every application found)", *lines]
     if force:
-        _atomic_write(path, init_config.merge(text, add, where=CONFIG_FILE))
+        _atomic_write(path, init_config.merge(text, add, layout.labels, where=CONFIG_FILE))
         names = ", ".join(f"{g}/{a}" for g, apps in add.apps.items() for a in apps)
         return [f"added {CONFIG_FILE} groups: {names} (every other key and comment kept)", *lines]
-    snippet = [f"  {line}" for line in init_config.render_groups(add.apps) if not line.startswith("#")]
+    snippet = [f"  {line}" for line in init_config.render_groups(add.apps, layout.labels) if not line.startswith("#")]
     return [
         f"kept {CONFIG_FILE}; it would add (rerun with --force to merge them in, keeping everything else):",
         *snippet,

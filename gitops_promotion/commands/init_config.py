@@ -23,7 +23,10 @@ SEMVER_TAGS = r"v?\d+\.\d+\.\d+"
 DEFAULT_TIMEOUT_MINUTES = 5
 
 
-def render_config(envs: tuple[str, ...], apps: Mapping[str, tuple[str, ...]]) -> str:
+Labels = Mapping[tuple[str, str], Mapping[str, str]]  # (group, app) -> labels of the app's workload
+
+
+def render_config(envs: tuple[str, ...], apps: Mapping[str, tuple[str, ...]], labels: Labels | None = None) -> str:
     """A fresh config: every environment but the last merges automatically; the last takes release tags."""
     lines = [
         "# Written by `gitops-promotion init`; every key is described in the README.",
@@ -38,19 +41,31 @@ def render_config(envs: tuple[str, ...], apps: Mapping[str, tuple[str, ...]]) ->
         lines += [f"  - name: {env}", f"    auto: {'false' if last else 'true'}"]
         if last:
             lines += ["    policy:", f"      allowed_tags: '{SEMVER_TAGS}' # only release tags reach {env}"]
-    lines += render_groups(apps)
+    lines += render_groups(apps, labels or {})
     return "\n".join(lines) + "\n"
 
 
-def render_groups(apps: Mapping[str, tuple[str, ...]]) -> list[str]:
-    """The ``groups:`` block for the applications found (each with the Go tool's defaults)."""
+def render_groups(apps: Mapping[str, tuple[str, ...]], labels: Labels) -> list[str]:
+    """The ``groups:`` block for the applications found; `feature` copies the objects with their labels."""
     if not any(apps.values()):
         return []
     lines = ["# Applications found by their image markers; `feature` needs them listed here.", "groups:"]
     for group, names in apps.items():
         if names:
-            lines += [f"  {group}:", "    applications:", *(f"      {app}: {{}}" for app in names)]
+            lines += [f"  {group}:", "    applications:"]
+            lines += [f"      {app}: {_flow(_app_entry(labels.get((group, app))))}" for app in names]
     return lines
+
+
+def _app_entry(labels: Mapping[str, str] | None) -> dict[str, Any]:
+    return {"featureLabelSelector": dict(labels)} if labels else {}
+
+
+def _flow(value: Any) -> str:
+    """A one-line YAML flow mapping (JSON is valid YAML and quotes every key and value safely)."""
+    import json
+
+    return json.dumps(value, separators=(", ", ": ")) if value else "{}"
 
 
 @dataclass(frozen=True)
@@ -78,12 +93,13 @@ def additions(text: str, apps: Mapping[str, tuple[str, ...]], envs: tuple[str, .
     return Additions(missing, tuple(env for env in envs if env not in configured))
 
 
-def merge(text: str, add: Additions, *, where: str) -> str:
+def merge(text: str, add: Additions, labels: Labels, *, where: str) -> str:
     """``text`` with ``add.apps`` inserted under ``groups:``; comments and every other key kept."""
     data = _load(text, where)
     if "groups" not in data:
         # Nothing to re-lay out: append the block, every existing byte stays as it is.
-        return text + ("" if text.endswith("\n") or not text else "\n") + "\n".join(render_groups(add.apps)) + "\n"
+        block = "\n".join(render_groups(add.apps, labels))
+        return text + ("" if text.endswith("\n") or not text else "\n") + block + "\n"
     from ruamel.yaml.comments import CommentedMap
 
     yaml = _round_trip()
@@ -96,11 +112,21 @@ def merge(text: str, add: Additions, *, where: str) -> str:
         entry = groups.setdefault(group, CommentedMap())
         applications = entry.setdefault("applications", CommentedMap())
         for app in names:
-            applications[app] = CommentedMap()
-            applications[app].fa.set_flow_style()
+            applications[app] = _commented(_app_entry(labels.get((group, app))))
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
+
+
+def _commented(value: dict[str, Any]) -> Any:
+    """``value`` as ruamel nodes written in flow style, as `init` writes a fresh entry."""
+    from ruamel.yaml.comments import CommentedMap
+
+    node = CommentedMap()
+    for key, item in value.items():
+        node[key] = _commented(item) if isinstance(item, dict) else item
+    node.fa.set_flow_style()
+    return node
 
 
 _TOP_KEY = re.compile(r"^[A-Za-z_][\w-]*:\s*(#.*)?$")
