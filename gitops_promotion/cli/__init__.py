@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "init": "gitops_promotion.cli.setup:init",
     "doctor": "gitops_promotion.cli.setup:doctor",
     "completion": "gitops_promotion.cli.setup:completion",
+    "local": "gitops_promotion.cli.local:local",
 }
 
 
@@ -46,6 +47,7 @@ SHORT_HELP: dict[str, str] = {
     "init": "Write gitops-promotion.yaml and CI pipelines into a GitOps repo.",
     "doctor": "Check the repo and the forge settings; print fixes.",
     "completion": "Print a shell completion script (bash, zsh, fish).",
+    "local": "Merge PRs and post Flux statuses by hand on the local forge (playground).",
 }
 
 

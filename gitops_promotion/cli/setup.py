@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gitops_promotion.checks import STATUS_JOB_NAME
 from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
 
 if TYPE_CHECKING:
-    from gitops_promotion.commands.init import Platform
+    from gitops_promotion.commands.app_repo import Platform
 
 COMPLETE_VAR = "_GITOPS_PROMOTION_COMPLETE"  # click's default for prog name "gitops-promotion"
 
@@ -30,8 +31,12 @@ COMPLETE_VAR = "_GITOPS_PROMOTION_COMPLETE"  # click's default for prog name "gi
     help="Environment, in promotion order (repeat) [default: inferred from <group>/<env>/ dirs].",
 )
 @env_option("--default-branch", help="Branch promotions merge into [default: the remote's HEAD, else main].")
-@env_option("--action-ref", help="The gitops-promotion action pinned by SHA: OWNER/REPO@<40-hex>.")
-@env_option("--force", is_flag=True, help="Overwrite files that already exist.")
+@env_option("--action-ref", help="The action to use: OWNER/REPO@<commit SHA> (safest) or OWNER/REPO@<tag>.")
+@env_option(
+    "--app-repo",
+    help="Also write the application repository's workflow into this checkout ('-': print it, write nothing).",
+)
+@env_option("--force", is_flag=True, help="Rewrite pipelines that differ and merge new apps into the config.")
 @env_option(
     "--flux-manifests",
     type=click.Choice(["print", "write"]),
@@ -48,15 +53,18 @@ def init(  # noqa: PLR0917 - click passes each option as its own parameter
     envs: tuple[str, ...],
     default_branch: str | None,
     action_ref: str | None,
+    app_repo: str | None,
     force: bool,
     flux_manifests: str | None,
     sourcedir: Path,
     output: str,
     verbose: bool,
 ) -> int:
-    """Write gitops-promotion.yaml and CI pipelines into a GitOps repo (never overwrites without --force)."""
+    """Write gitops-promotion.yaml and CI pipelines into a GitOps repo; what exists is kept (see --force)."""
     from gitops_promotion import __version__
+    from gitops_promotion.commands.init import app_workflow
     from gitops_promotion.commands.init import init as init_command
+    from gitops_promotion.result import Result
 
     args = RepoArgs(
         sourcedir=sourcedir, config_path=None, git_name=None, git_email=None, output=output, verbose=verbose
@@ -70,6 +78,9 @@ def init(  # noqa: PLR0917 - click passes each option as its own parameter
 
             write = flux_manifests == "write"
             return manifests_command(sourcedir, platform=chosen, remote_url=remote, write=write, force=force)
+        if app_repo == "-":
+            text = app_workflow(chosen, default_branch=default_branch or branch)
+            return Result(outcome="done", message="", lines=(text.rstrip("\n"),), data={"workflow": text})
         return init_command(
             sourcedir,
             platform=chosen,
@@ -78,6 +89,7 @@ def init(  # noqa: PLR0917 - click passes each option as its own parameter
             action_ref=action_ref,
             force=force,
             version=__version__,
+            app_repo=Path(app_repo) if app_repo else None,
         )
 
     return run(args, "init", body)
@@ -108,7 +120,7 @@ def _is_azure(remote: str) -> bool:
 @env_option("--skip-forge", is_flag=True, help="Check only the repository, not the forge's settings.")
 @env_option(
     "--required-check",
-    default="gitops-promotion status",
+    default=STATUS_JOB_NAME,
     show_default=True,
     help="Status check name branch protection must require.",
 )

@@ -11,6 +11,7 @@ from gitops_promotion.commands.promote import promote
 from gitops_promotion.commands.status import status
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, UsageError
+from gitops_promotion.guide import GUIDE_PATH
 from gitops_promotion.providers.local import LocalForge
 from gitops_promotion.result import Result
 
@@ -42,7 +43,7 @@ spec:
         - name: podinfo
           image: ghcr.io/stefanprodan/podinfo:6.4.0 # {{"$imagepolicy": "apps:podinfo"}}
         - name: sidecar
-          image: "registry.local:5000/tools/sidecar:{sidecar}" # {{"$imagepolicy": "apps:sidecar:tag"}}
+          image: "registry.local:5000/tools/sidecar:{sidecar}" # {{"$imagepolicy": "apps:sidecar"}}
 """
 
 KUSTOMIZATION = """\
@@ -129,12 +130,28 @@ def run_demo(root: Path, open_context: Callable[[Path], Context], *, tag: str = 
     forge.merge(opened.pr_number)
     sync()
     step("promote", promote(open_context(work)))
+    lines += _by_hand(work, opened.pr_number + 1)
     return Result(
         outcome="done",
         message=f"demo complete: podinfo {tag} promoted through dev, qa and prod",
         lines=tuple(lines),
         data={"repo": str(work)},
     )
+
+
+def _by_hand(work: Path, next_pr: int) -> list[str]:
+    """What to try next: the same flow one command at a time, the forge and Flux played by `local`."""
+    return [
+        "",
+        f"walk it by hand ({GUIDE_PATH}, section 'Try it locally'):",
+        f"  cd {work}",
+        "  gitops-promotion new --provider local --group apps --app podinfo --tag 6.6.0",
+        f"  gitops-promotion local merge {next_pr}",
+        "  gitops-promotion local flux-status --env dev --group apps",
+        "  gitops-promotion promote --provider local",
+        "  gitops-promotion status --provider local --branch promote/apps-podinfo",
+        "  gitops-promotion show --provider local",
+    ]
 
 
 def _git(cwd: Path, *args: str) -> str:

@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitops_promotion import guide
+from gitops_promotion.checks import STATUS_JOB_NAME
 from gitops_promotion.commands.init import ACTION_PLACEHOLDER
 from gitops_promotion.config import Config, load_config
 from gitops_promotion.errors import PromotionError
+from gitops_promotion.home import REPOSITORY
 from gitops_promotion.providers.base import Check
 from gitops_promotion.result import Result
 
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
     from gitops_promotion.gitrepo import GitRepo
     from gitops_promotion.manifests import Marker
 
-REQUIRED_CHECK = "gitops-promotion status"
+REQUIRED_CHECK = STATUS_JOB_NAME
 _WORKFLOW_DIRS = (".github/workflows", "azure-pipelines", ".azure-pipelines")
 _MARKER_FIX = 'add a marker such as  # {"$imagepolicy": "<group>:<app>"}  to the image line in <group>/<env>/'
 
@@ -51,18 +54,23 @@ def doctor(
         return _result(checks)
     checks.append(Check("config valid", True, f"{config_path.name}: {', '.join(config.env_names)}"))
     default_branch = repo.default_branch(config.default_branch) if repo else (config.default_branch or "main")
-    markers = _markers_by_env(root, config, default_branch)
+    from gitops_promotion.manifests import scan_markers
+
+    scanned: list[Marker] = scan_markers([root], repo_root=root)
+    markers = _markers_by_env(root, config, default_branch, scanned)
     groups = sorted(set(config.groups) | {group for group, _app, _env in markers})
     checks.append(
         Check("image markers found", bool(markers), f"groups: {', '.join(groups) or 'none'}", fix=_MARKER_FIX)
     )
     checks.append(_env_dirs_check(root, config, groups, default_branch, repo))
     checks.append(_markers_check(config, markers, default_branch))
+    checks.append(_tag_marker_check(root, scanned))
     checks.extend(_env_branch_checks(config, repo))
     checks.extend(_workflow_checks(root))
     if provider_factory is not None:
         branches = [default_branch, *(e.branch for e in config.environments if e.branch)]
-        checks.extend(_forge_checks(provider_factory, sorted(set(branches)), required_check))
+        targets = _workflow_forges(root)
+        checks.extend(_forge_checks(provider_factory, sorted(set(branches)), required_check, targets))
         if repo is not None:
             from gitops_promotion.commands.doctor_flux import flux_status_checks
 
@@ -70,13 +78,12 @@ def doctor(
     return _result(checks)
 
 
-def _markers_by_env(root: Path, config: Config, default_branch: str) -> set[tuple[str, str, str]]:
+def _markers_by_env(
+    root: Path, config: Config, default_branch: str, markers: list[Marker]
+) -> set[tuple[str, str, str]]:
     """(group, app, env) for every marker under an environment's directory on the checked-out tree."""
-    from gitops_promotion.manifests import scan_markers
-
     found: set[tuple[str, str, str]] = set()
     envs = [e.name for e in config.environments if not e.branch]
-    markers: list[Marker] = scan_markers([root], repo_root=root)
     for marker in markers:
         rel = _relative(marker.path, root)
         for env in envs:
@@ -84,6 +91,20 @@ def _markers_by_env(root: Path, config: Config, default_branch: str) -> set[tupl
             if rel == prefix or rel.startswith(prefix + "/"):
                 found.add((marker.namespace, marker.name, env))
     return found
+
+
+def _tag_marker_check(root: Path, markers: list[Marker]) -> Check:
+    """A `:tag` marker writes the tag alone: on a full image reference it would replace the whole reference."""
+    # A tag never holds '/', ':' or '@' (OCI distribution spec); a value that does is a reference.
+    wrong = [
+        f"{_relative(m.path, root)}:{m.line}" for m in markers if m.field == "tag" and any(c in m.value for c in "/:@")
+    ]
+    return Check(
+        "`:tag` markers sit on tags, not on full image references",
+        not wrong,
+        f"full image reference with a :tag marker at {', '.join(wrong)}" if wrong else "",
+        fix='use the bare marker  # {"$imagepolicy": "<group>:<app>"}  on a full image reference',
+    )
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -172,7 +193,10 @@ def _workflow_checks(root: Path) -> list[Check]:
             "workflows pin the gitops-promotion action",
             not unpinned,
             f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
-            fix="replace the placeholder with OWNER/REPO@<release commit SHA>",
+            fix=(
+                f"pin the action to a release commit of {REPOSITORY}: "
+                f"gitops-promotion init --action-ref {REPOSITORY}@<SHA> --force"
+            ),
         )
     ]
     github = [p for p in using if p.is_relative_to(root / ".github")]
@@ -220,7 +244,24 @@ def _workflow_token_steps(path: Path) -> list[str]:
     return found
 
 
-def _forge_checks(factory: Callable[[], object], branches: list[str], required_check: str) -> list[Check]:
+# The forge each CI directory's pipelines run on: its settings are what promotions depend on.
+_FORGE_OF_DIR = {".github": "GitHub", "azure-pipelines": "Azure DevOps", ".azure-pipelines": "Azure DevOps"}
+_PROVIDER_FLAG = {"GitHub": "github", "Azure DevOps": "azdo"}
+
+
+def _workflow_forges(root: Path) -> list[str]:
+    """The forges the repository's pipelines that run gitops-promotion target (GitHub, Azure DevOps)."""
+    found = []
+    for directory, forge in _FORGE_OF_DIR.items():
+        files = sorted((root / directory).rglob("*.y*ml")) if (root / directory).is_dir() else []
+        if any("gitops-promotion" in p.read_text(encoding="utf-8", errors="replace") for p in files):
+            found.append(forge)
+    return sorted(set(found))
+
+
+def _forge_checks(
+    factory: Callable[[], object], branches: list[str], required_check: str, targets: list[str]
+) -> list[Check]:
     try:
         provider = factory()
     except PromotionError as error:
@@ -229,7 +270,20 @@ def _forge_checks(factory: Callable[[], object], branches: list[str], required_c
     settings_checks: Any = getattr(provider, "settings_checks", None)
     if settings_checks is None:
         name = getattr(provider, "name", type(provider).__name__)
-        return [Check("forge settings", True, f"provider {name} has no settings to check", blocking=False)]
+        if not targets:
+            return [Check("forge settings", True, f"provider {name} has no settings to check", blocking=False)]
+        # The pipelines run on a forge this provider cannot see: its settings are unknown, not fine.
+        flags = " or ".join(f"--provider {_PROVIDER_FLAG[t]}" for t in targets)
+        return [
+            Check(
+                "forge settings",
+                False,
+                f"not checked: the pipelines target {' and '.join(targets)}, but the provider is {name} "
+                "(the remote is a local path or unknown)",
+                fix=f"rerun where the real remote is, or pass {flags} with --token (and --api-url if needed)",
+                blocking=False,
+            )
+        ]
     try:
         result: list[Check] = settings_checks(base_branches=branches, required_check=required_check)
     except PromotionError as error:
@@ -251,6 +305,8 @@ def _result(checks: list[Check]) -> Result:
         lines.append(f"[{mark:>4}] {check.name}" + (f": {check.detail}" if check.detail else ""))
         if not check.ok and check.fix:
             lines.append(f"       fix: {check.fix}")
+        if not check.ok:
+            lines.append(f"       see: {guide.link(guide.section_for(check.name))}")
     blocking = [c for c in checks if not c.ok and c.blocking]
     warnings = [c for c in checks if not c.ok and not c.blocking]
     if blocking:

@@ -2,28 +2,32 @@
 
 The layout Flux users keep is ``<group>/<env>/...``; a directory name that appears under several top-level
 directories (or a well-known environment name) is an environment, and a top-level directory holding
-environments is a group. Nothing is overwritten without ``force``; nothing at all is written when any target
-exists, so a refused run leaves the repository as it was.
+environments is a group. `init` works with what is there: a file that exists is kept (``force`` rewrites the
+pipelines), and an existing gitops-promotion.yaml is never replaced, only completed (init_config).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Literal
 
+from gitops_promotion.checks import STATUS_JOB_NAME
+from gitops_promotion.commands import init_config
+from gitops_promotion.commands.app_repo import APP_TARGETS, Platform, check_tag_scheme, trigger_command
+from gitops_promotion.commands.init_config import render_config
 from gitops_promotion.config import CONFIG_FILE
-from gitops_promotion.errors import UsageError
+from gitops_promotion.errors import PromotionError, UsageError
+from gitops_promotion.home import REPOSITORY
 from gitops_promotion.result import Result
 
-Platform = Literal["github", "azure"]
-
 # The action reference the shipped templates carry; users pin the release commit they trust (by SHA).
-ACTION_PLACEHOLDER = "gitops-promotion/gitops-promotion@0000000000000000000000000000000000000000"
+ACTION_PLACEHOLDER = f"{REPOSITORY}@0000000000000000000000000000000000000000"
 _PLACEHOLDER_LINE = f"{ACTION_PLACEHOLDER} # replace: the release commit SHA you use"
-_ACTION_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")
+# OWNER/REPO[/path]@REF, REF a commit SHA or a tag.
+_ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@(?P<ref>[\w.][\w./-]*)$", re.ASCII)
+_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 # Usual environment names in promotion order; anything else sorts after them, alphabetically.
 _ENV_ORDER = [
@@ -46,6 +50,8 @@ _ENV_ORDER = [
 _IGNORED_TOP = {"docs", "doc", "scripts", "hack", "bin", "tests", "test", "examples", "azure-pipelines"}
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
+# Where the Azure steps template lands; application pipelines reference it as <this path>@<repository alias>.
+STEPS_TEMPLATE = "azure-pipelines/templates/gitops-promotion.yml"
 # template file (package data) -> destination in the GitOps repository
 TARGETS: dict[Platform, dict[str, str]] = {
     "github": {
@@ -57,7 +63,7 @@ TARGETS: dict[Platform, dict[str, str]] = {
         "azure-new.yml": "azure-pipelines/gitops-promotion-new.yml",
         "azure-promote.yml": "azure-pipelines/gitops-promotion-promote.yml",
         "azure-status.yml": "azure-pipelines/gitops-promotion-status.yml",
-        "azure-steps.yml": "azure-pipelines/templates/gitops-promotion.yml",
+        "azure-steps.yml": STEPS_TEMPLATE,
     },
 }
 
@@ -66,6 +72,8 @@ TARGETS: dict[Platform, dict[str, str]] = {
 class Layout:
     groups: tuple[str, ...]
     envs: tuple[str, ...]
+    apps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group -> applications with a marker
+    labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (group, app) -> its workload's
 
 
 def infer_layout(root: Path) -> Layout:
@@ -99,31 +107,57 @@ def order_envs(names: set[str] | list[str]) -> tuple[str, ...]:
     return tuple(sorted(set(names), key=lambda n: (rank.get(n, len(rank)), n)))
 
 
-def render_config(envs: tuple[str, ...]) -> str:
-    """gitops-promotion.yaml: every environment but the last merges automatically once its gate passes."""
-    lines = [
-        "# Environments in promotion order. `auto: true` merges a PR once its gate passes;",
-        "# the last environment waits for a person to merge.",
-        "prflow: per-app",
-        "status_timeout_minutes: 5",
-        "environments:",
-    ]
-    for index, env in enumerate(envs):
-        auto = "true" if index < len(envs) - 1 else "false"
-        lines += [f"  - name: {env}", f"    auto: {auto}"]
-    return "\n".join(lines) + "\n"
-
-
 def render_template(name: str, *, default_branch: str, action_ref: str | None, version: str) -> str:
     """A shipped pipeline template with the repository's branch, the action pin and the package version."""
     source = resources.files("gitops_promotion").joinpath("templates").joinpath(name)
     text = source.read_text(encoding="utf-8")
     text = text.replace("branches: [main]", f"branches: [{default_branch}]")
     text = text.replace("include: [main]", f"include: [{default_branch}]")
+    text = text.replace("ref: refs/heads/main", f"ref: refs/heads/{default_branch}")
     text = text.replace("gitops-promotion==0.1.0", f"gitops-promotion=={version}")
     if action_ref:
         text = text.replace(_PLACEHOLDER_LINE, action_ref)
     return text
+
+
+def detect(root: Path) -> Layout:
+    """The layout and the applications whose markers sit under a group's environments.
+
+    One place learns the repository; detectors of other layouts (Flux Kustomizations) are called from here.
+    """
+    from gitops_promotion.commands.app_labels import workload_labels
+    from gitops_promotion.manifests import scan_markers
+
+    layout = infer_layout(root)
+    found: dict[str, set[str]] = {group: set() for group in layout.groups}
+    labels: dict[tuple[str, str], dict[str, str]] = {}
+    tops = [root / group for group in layout.groups]
+    for marker in scan_markers(tops, repo_root=root) if tops else []:
+        parts = Path(marker.path).resolve().relative_to(root.resolve()).parts
+        if len(parts) > 2 and parts[1] in layout.envs and marker.namespace in found:
+            found[marker.namespace].add(marker.name)
+            key = (marker.namespace, marker.name)
+            labels[key] = labels.get(key) or workload_labels(Path(marker.path), marker.line)
+    apps = {group: tuple(sorted(names)) for group, names in found.items() if names}
+    return replace(layout, apps=apps, labels={key: value for key, value in labels.items() if value})
+
+
+def check_action_ref(action_ref: str | None) -> list[str]:
+    """Refuse what is not OWNER/REPO@REF; warn when REF is a tag or branch rather than a commit SHA."""
+    if action_ref is None:
+        return []
+    match = _ACTION_REF.match(action_ref)
+    if match is None:
+        msg = f"--action-ref {action_ref!r} must be OWNER/REPO@<commit SHA or tag>, e.g. {REPOSITORY}@<SHA>"
+        raise UsageError(msg)
+    ref = match["ref"]
+    if _SHA.match(ref):
+        return []
+    repo = action_ref.split("@", 1)[0]
+    return [
+        f"warning: --action-ref pins {ref!r}, which can be moved to other code; a commit SHA is safer: "
+        f"git ls-remote https://github.com/{repo} {ref}"
+    ]
 
 
 def init(
@@ -135,12 +169,14 @@ def init(
     action_ref: str | None = None,
     force: bool = False,
     version: str = "0.1.0",
+    app_repo: Path | None = None,
 ) -> Result:
-    """Write the config and pipelines for ``platform`` into ``root``; never overwrite without ``force``."""
-    if action_ref is not None and not _ACTION_REF.match(action_ref):
-        msg = f"--action-ref {action_ref!r} must be OWNER/REPO@<40-hex commit SHA> (pinned by SHA)"
+    """Write what is missing for ``platform`` into ``root``; keep what exists (``force`` rewrites pipelines)."""
+    warnings = check_action_ref(action_ref)
+    if app_repo is not None and not app_repo.is_dir():
+        msg = f"--app-repo {app_repo}: no such directory (give the application repository's checkout, or - to print)"
         raise UsageError(msg)
-    layout = infer_layout(root)
+    layout = detect(root)
     chosen = tuple(envs) or layout.envs
     if not chosen:
         msg = (
@@ -152,33 +188,37 @@ def init(
         if not _DNS_LABEL.match(env):
             msg = f"--env {env!r} must be a DNS label (lowercase letters, digits, '-')"
             raise UsageError(msg)
-    files = {CONFIG_FILE: _with_flux(root, layout, chosen, render_config(chosen))}
+    lines = _write_config(root, chosen, layout, force=force)
+    written = [CONFIG_FILE] if lines[0].startswith(("wrote ", "added ")) else []
     for template, destination in TARGETS[platform].items():
-        files[destination] = render_template(
-            template, default_branch=default_branch, action_ref=action_ref, version=version
-        )
-    existing = [name for name in files if (root / name).exists()]
-    if existing and not force:
-        msg = f"{', '.join(existing)}: already there; nothing written (use --force to overwrite)"
-        raise UsageError(msg, file=str(root / existing[0]))
-    lines = []
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        state = "overwrote" if path.exists() else "wrote"
-        path.write_text(text, encoding="utf-8")
-        lines.append(f"{state} {name}")
-    lines += _next_steps(platform, layout, chosen, action_ref)
+        text = render_template(template, default_branch=default_branch, action_ref=action_ref, version=version)
+        lines.append(_write(root, destination, text, force=force))
+        written += [destination] if lines[-1].startswith(("wrote ", "overwrote ")) else []
+    if app_repo is not None:
+        template, destination = APP_TARGETS[platform]
+        text = render_template(template, default_branch=default_branch, action_ref=action_ref, version=version)
+        lines.append(_write(app_repo, destination, text, force=force, label=f"{app_repo}/"))
+        written += [str(app_repo / destination)] if lines[-1].startswith(("wrote ", "overwrote ")) else []
+        lines += _app_settings(platform, text, app_repo)
+    warnings += _tag_scheme_warnings(root)
+    lines += warnings + _next_steps(platform, layout, chosen, action_ref, default_branch)
     lines.append(
         "Flux side: `gitops-promotion init --flux-manifests write` adds a Provider and Alert per cluster so Flux "
         "posts commit statuses; list each cluster's Provider (first UID segment) in environments[].flux.providers"
     )
-    message = f"initialized {platform} promotion for {', '.join(chosen)}; next: gitops-promotion doctor"
+    verb = "initialized" if written else "nothing to write:"
+    message = f"{verb} {platform} promotion for {', '.join(chosen)}; next: gitops-promotion doctor"
     return Result(
-        outcome="changed",
+        outcome="changed" if written else "nothing-to-do",
         message=message,
         lines=tuple(lines),
-        data={"files": list(files), "groups": list(layout.groups), "environments": list(chosen)},
+        data={
+            "files": written,
+            "groups": list(layout.groups),
+            "applications": {group: list(apps) for group, apps in layout.apps.items()},
+            "environments": list(chosen),
+            "warnings": warnings,
+        },
     )
 
 
@@ -189,26 +229,110 @@ def _with_flux(root: Path, layout: Layout, envs: tuple[str, ...], text: str) -> 
     return add_flux_blocks(text, detect_flux_blocks(root, layout.groups, envs))
 
 
-def _next_steps(platform: Platform, layout: Layout, envs: tuple[str, ...], action_ref: str | None) -> list[str]:
-    out = [f"groups found: {', '.join(layout.groups) or '(none yet)'}; environments: {', '.join(envs)}"]
+def app_workflow(platform: Platform, *, default_branch: str = "main") -> str:
+    """The application repository's workflow (GitHub) or pipeline (Azure), as `init --app-repo -` prints it."""
+    template, _ = APP_TARGETS[platform]
+    return render_template(template, default_branch=default_branch, action_ref=None, version="0.1.0")
+
+
+def _write_config(root: Path, envs: tuple[str, ...], layout: Layout, *, force: bool) -> list[str]:
+    path = root / CONFIG_FILE
+    if not path.exists():
+        _atomic_write(path, _with_flux(root, layout, envs, render_config(envs, layout.apps, layout.labels)))
+        return [f"wrote {CONFIG_FILE}"]
+    text = path.read_text(encoding="utf-8")
+    add = init_config.additions(text, layout.apps, envs, where=CONFIG_FILE)
+    lines = [
+        f"note: environment {env!r} is in the layout but not in {CONFIG_FILE}; add it where it belongs "
+        "in the promotion order"
+        for env in add.envs
+    ]
+    if not add:
+        return [f"kept {CONFIG_FILE} (it lists every application found)", *lines]
+    if force:
+        _atomic_write(path, init_config.merge(text, add, layout.labels, where=CONFIG_FILE))
+        names = ", ".join(f"{g}/{a}" for g, apps in add.apps.items() for a in apps)
+        return [f"added {CONFIG_FILE} groups: {names} (every other key and comment kept)", *lines]
+    snippet = [f"  {line}" for line in init_config.render_groups(add.apps, layout.labels) if not line.startswith("#")]
+    return [
+        f"kept {CONFIG_FILE}; it would add (rerun with --force to merge them in, keeping everything else):",
+        *snippet,
+        *lines,
+    ]
+
+
+def _write(root: Path, name: str, text: str, *, force: bool, label: str = "") -> str:
+    path = root / name
+    if path.exists():
+        if path.read_text(encoding="utf-8") == text:
+            return f"kept {label}{name} (up to date)"
+        if not force:
+            return f"kept {label}{name} (already there and different; --force rewrites it)"
+        _atomic_write(path, text)
+        return f"overwrote {label}{name}"
+    _atomic_write(path, text)
+    return f"wrote {label}{name}"
+
+
+def _app_settings(platform: Platform, workflow: str, app_repo: Path) -> list[str]:
+    """What the app workflow reads from its repository's settings, named from the workflow itself."""
+    if platform == "azure":
+        return [f"in {app_repo}/azure-pipelines/app-pipeline.yml set the GitOps repository and the group and app"]
+    body = workflow.split("\nname:", 1)[-1]  # past the header comment, which documents them
+    names = sorted(set(re.findall(r"\b(?:vars|secrets)\.[A-Z_]+", body)))
+    return [f"set in the application repository's Actions settings: {', '.join(names)}"]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Never a half-written file: write beside it, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _tag_scheme_warnings(root: Path) -> list[str]:
+    from gitops_promotion.config import load_config
+
+    try:
+        config = load_config(root / CONFIG_FILE)
+    except PromotionError as error:
+        return [f"warning: {error.message} (doctor reports it too)"]
+    return check_tag_scheme(config)
+
+
+def _next_steps(
+    platform: Platform, layout: Layout, envs: tuple[str, ...], action_ref: str | None, branch: str
+) -> list[str]:
+    group, app = next(((g, apps[0]) for g, apps in layout.apps.items()), ("<group>", "<app>"))
+    found = ", ".join(f"{g} ({', '.join(a)})" for g, a in layout.apps.items()) or ", ".join(layout.groups)
+    out = [f"groups found: {found or '(none yet)'}; environments: {', '.join(envs)}"]
     if platform == "github":
         if action_ref is None:
             out.append(
-                f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with the release "
-                "commit you use (or rerun with --action-ref OWNER/REPO@SHA --force)"
+                f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with a release commit of "
+                f"{REPOSITORY} (or rerun with --action-ref {REPOSITORY}@<SHA> --force)"
             )
-        out.append(
+        out += [
             "create a GitHub App (Contents and Pull requests read/write, Commit statuses read), "
             "install it on this repository, and set the variable GITOPS_PROMOTION_APP_CLIENT_ID "
-            "and the secret GITOPS_PROMOTION_APP_PRIVATE_KEY"
-        )
-        out.append(
-            "require the check 'gitops-promotion status' in the default branch's protection and allow auto-merge"
-        )
+            "and the secret GITOPS_PROMOTION_APP_PRIVATE_KEY",
+            f"allow auto-merge, and protect {branch} requiring the check '{STATUS_JOB_NAME}' (GitHub lists it "
+            "only after the status workflow has run once)",
+        ]
     else:
+        out += [
+            f"az pipelines create --name {name} --yml-path azure-pipelines/{name}.yml --skip-first-run true"
+            for name in ("gitops-promotion-new", "gitops-promotion-promote", "gitops-promotion-status")
+        ]
         out.append(
-            "create pipelines from azure-pipelines/*.yml, add gitops-promotion-status as a required "
-            "build validation policy on the default branch, and give the build service Contribute, "
-            "Create branch and Contribute to pull requests on this repository"
+            f"add gitops-promotion-status as a required build validation policy on {branch} (its job is "
+            f"'{STATUS_JOB_NAME}'), and give the build service Contribute, Create branch, Force push and "
+            "Contribute to pull requests on this repository"
         )
+    out += [
+        "the application repository: gitops-promotion init --app-repo PATH writes its workflow (--app-repo - "
+        "prints it)",
+        f"first promotion, by hand: {trigger_command(platform, group=group, app=app)}",
+    ]
     return out
