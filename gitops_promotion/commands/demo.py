@@ -42,7 +42,7 @@ spec:
         - name: podinfo
           image: ghcr.io/stefanprodan/podinfo:6.4.0 # {{"$imagepolicy": "apps:podinfo"}}
         - name: sidecar
-          image: "registry.local:5000/tools/sidecar:{sidecar}" # {{"$imagepolicy": "apps:sidecar:tag"}}
+          image: "registry.local:5000/tools/sidecar:{sidecar}" # {{"$imagepolicy": "apps:sidecar"}}
 """
 
 KUSTOMIZATION = """\

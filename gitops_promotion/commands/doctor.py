@@ -51,13 +51,17 @@ def doctor(
         return _result(checks)
     checks.append(Check("config valid", True, f"{config_path.name}: {', '.join(config.env_names)}"))
     default_branch = repo.default_branch(config.default_branch) if repo else (config.default_branch or "main")
-    markers = _markers_by_env(root, config, default_branch)
+    from gitops_promotion.manifests import scan_markers
+
+    scanned: list[Marker] = scan_markers([root], repo_root=root)
+    markers = _markers_by_env(root, config, default_branch, scanned)
     groups = sorted(set(config.groups) | {group for group, _app, _env in markers})
     checks.append(
         Check("image markers found", bool(markers), f"groups: {', '.join(groups) or 'none'}", fix=_MARKER_FIX)
     )
     checks.append(_env_dirs_check(root, config, groups, default_branch, repo))
     checks.append(_markers_check(config, markers, default_branch))
+    checks.append(_marker_forms_check(root, scanned))
     checks.extend(_env_branch_checks(config, repo))
     checks.extend(_workflow_checks(root))
     if provider_factory is not None:
@@ -66,13 +70,12 @@ def doctor(
     return _result(checks)
 
 
-def _markers_by_env(root: Path, config: Config, default_branch: str) -> set[tuple[str, str, str]]:
+def _markers_by_env(
+    root: Path, config: Config, default_branch: str, markers: list[Marker]
+) -> set[tuple[str, str, str]]:
     """(group, app, env) for every marker under an environment's directory on the checked-out tree."""
-    from gitops_promotion.manifests import scan_markers
-
     found: set[tuple[str, str, str]] = set()
     envs = [e.name for e in config.environments if not e.branch]
-    markers: list[Marker] = scan_markers([root], repo_root=root)
     for marker in markers:
         rel = _relative(marker.path, root)
         for env in envs:
@@ -131,6 +134,19 @@ def _markers_check(config: Config, markers: set[tuple[str, str, str]], default_b
     detail = f"missing: {'; '.join(missing)}" if missing else f"{len(apps)} app(s) marked everywhere"
     fix = "add the app's manifests and marker there, or its promotions stop there" if missing else ""
     return Check("every app has a marker in every environment", not missing, detail, fix=fix)
+
+
+def _marker_forms_check(root: Path, markers: list[Marker]) -> Check:
+    """Every ``:tag`` marker on a full image reference: a tag update would leave only the tag there."""
+    from gitops_promotion.manifests.forms import wrong_forms
+
+    wrong = [f"{_relative(m.path, root)}:{m.line} ({m.policy}:tag on {m.value!r})" for m in wrong_forms(markers)]
+    return Check(
+        "markers match their values",
+        not wrong,
+        f"a :tag marker on a full image reference: {'; '.join(wrong)}" if wrong else "every :tag marker holds a tag",
+        fix='use the bare form {"$imagepolicy": "<group>:<app>"} on a full image reference' if wrong else "",
+    )
 
 
 def _env_branch_checks(config: Config, repo: GitRepo | None) -> list[Check]:

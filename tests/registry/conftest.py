@@ -1,0 +1,40 @@
+"""Fixtures: a real registry per test module (anonymous), and one that requires htpasswd basic auth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.registry.server import Registry, start_registry
+from tests.tools import ensure_registry
+
+USER, PASSWORD = "promoter", "s3cret-registry-pass"
+
+
+@pytest.fixture(scope="session")
+def registry_binary() -> str:
+    return ensure_registry()
+
+
+@pytest.fixture(scope="module")
+def registry(registry_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    server = start_registry(registry_binary, tmp_path_factory.mktemp("registry"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def basic_registry(registry_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A registry that answers 401 with a Basic challenge until given USER:PASSWORD."""
+    import bcrypt
+
+    directory = tmp_path_factory.mktemp("registry-basic")
+    htpasswd = Path(directory) / "htpasswd"
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=5)).decode()
+    htpasswd.write_text(f"{USER}:{hashed}\n")
+    server = start_registry(registry_binary, directory, auth={"htpasswd": {"realm": "test", "path": str(htpasswd)}})
+    server.auth = (USER, PASSWORD)
+    yield server
+    server.stop()

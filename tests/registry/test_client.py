@@ -1,0 +1,108 @@
+"""The registry client against a real registry: digests, unknown tags, http only on loopback, auth."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from gitops_promotion.registry import RegistrySettings, resolve_digest
+from gitops_promotion.registry.credentials import Credentials, parse_auth
+from gitops_promotion.registry.errors import RegistryAuthError, RegistryError, TagNotFound
+from gitops_promotion.registry.reference import base_url, split_image
+from tests.registry.conftest import PASSWORD, USER
+from tests.registry.server import Registry
+
+
+def test_resolves_the_digest_of_the_pushed_manifest(registry: Registry) -> None:
+    first = registry.push_image("team/web", "1.0", content=b"one")
+    second = registry.push_image("team/web", "1.1", content=b"two")
+    assert first != second
+    settings = RegistrySettings()
+    assert resolve_digest(f"{registry.host}/team/web", "1.0", settings) == first
+    assert resolve_digest(f"{registry.host}/team/web", "1.1", settings) == second
+
+
+def test_a_moved_tag_resolves_to_its_new_manifest(registry: Registry) -> None:
+    registry.push_image("team/moving", "latest", content=b"old")
+    newer = registry.push_image("team/moving", "latest", content=b"new")
+    assert resolve_digest(f"{registry.host}/team/moving", "latest", RegistrySettings()) == newer
+
+
+def test_an_unknown_tag_is_not_found(registry: Registry) -> None:
+    registry.push_image("team/api", "1.0")
+    with pytest.raises(TagNotFound, match=r"has no image 127\.0\.0\.1:\d+/team/api:9\.9"):
+        resolve_digest(f"{registry.host}/team/api", "9.9", RegistrySettings())
+    with pytest.raises(TagNotFound):
+        resolve_digest(f"{registry.host}/team/never-pushed", "1.0", RegistrySettings())
+
+
+def test_localhost_is_spoken_to_over_http(registry: Registry) -> None:
+    digest = registry.push_image("team/local", "2.0")
+    assert resolve_digest(f"localhost:{registry.port}/team/local", "2.0", RegistrySettings()) == digest
+
+
+def test_other_hosts_use_https_unless_listed_insecure() -> None:
+    assert base_url("registry.example.test:5000", ()) == "https://registry.example.test:5000"
+    assert base_url("registry.example.test:5000", ("registry.example.test:5000",)).startswith("http://")
+    assert base_url("registry.example.test", ("registry.example.test",)) == "http://registry.example.test"
+    assert base_url("127.0.0.9:5000", ()) == "http://127.0.0.9:5000"
+    assert base_url("[::1]:5000", ()) == "http://[::1]:5000"
+    assert base_url("localhost", ()) == "http://localhost"
+    assert base_url("10.0.0.1:5000", ()) == "https://10.0.0.1:5000"
+    assert base_url("localhost.example.test", ()) == "https://localhost.example.test"
+
+
+def test_an_https_registry_that_speaks_http_is_an_error_not_a_fallback(registry: Registry) -> None:
+    """A registry listed nowhere as insecure is reached over https only; plain http is never tried."""
+    registry.push_image("team/tls", "1.0")
+    # 127.0.0.1 is loopback, so name the registry by a non-loopback alias the test cannot resolve to http.
+    with pytest.raises(RegistryError, match="cannot reach the registry"):
+        resolve_digest("registry.invalid:1/team/tls", "1.0", RegistrySettings(timeout=5))
+
+
+def test_image_names_without_a_host_are_refused() -> None:
+    assert split_image("registry.example.test:5000/a/b").repository == "a/b"
+    assert split_image("localhost/app").host == "localhost"
+    for name in ("nginx", "library/nginx", "team/app"):
+        with pytest.raises(Exception, match="names no registry host"):
+            split_image(name)
+
+
+def test_basic_auth_with_explicit_credentials(basic_registry: Registry) -> None:
+    digest = basic_registry.push_image("private/app", "3.0")
+    image = f"{basic_registry.host}/private/app"
+    with pytest.raises(RegistryAuthError, match=r"refused access .*HTTP 401.*--registry-auth"):
+        resolve_digest(image, "3.0", RegistrySettings())
+    settings = RegistrySettings(credentials=parse_auth(f"{USER}:{PASSWORD}", source="--registry-auth"))
+    assert resolve_digest(image, "3.0", settings) == digest
+    wrong = RegistrySettings(credentials=Credentials(username=USER, password="wrong-password"))
+    with pytest.raises(RegistryAuthError, match="check the credentials"):
+        resolve_digest(image, "3.0", wrong)
+
+
+def test_basic_auth_from_docker_config(basic_registry: Registry, tmp_path: Path) -> None:
+    digest = basic_registry.push_image("private/cfg", "1.0")
+    pair = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {f"http://{basic_registry.host}/v2/": {"auth": pair}}}))
+    settings = RegistrySettings(environ={"DOCKER_CONFIG": str(tmp_path)})
+    assert resolve_digest(f"{basic_registry.host}/private/cfg", "1.0", settings) == digest
+    other = tmp_path / "home"
+    (other / ".docker").mkdir(parents=True)
+    (other / ".docker" / "config.json").write_text(json.dumps({"auths": {basic_registry.host: {"auth": pair}}}))
+    assert (
+        resolve_digest(f"{basic_registry.host}/private/cfg", "1.0", RegistrySettings(environ={"HOME": str(other)}))
+        == digest
+    )
+
+
+def test_credentials_never_show_in_repr() -> None:
+    creds = parse_auth("someone:hunter2-long-secret", source="--registry-auth")
+    assert "hunter2" not in repr(creds)
+    assert "hunter2" not in repr(RegistrySettings(credentials=creds))
+    assert parse_auth("a-bare-token-value", source="x").token == "a-bare-token-value"
+    for bad in ("", ":pw", "user:"):
+        with pytest.raises(Exception, match="--registry-auth"):
+            parse_auth(bad, source="--registry-auth")
