@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.registry.server import Registry, start_registry
+from tests.registry.token_service import ISSUER, SERVICE, TokenService, make_key_and_cert, running
 from tests.tools import ensure_registry
 
 USER, PASSWORD = "promoter", "s3cret-registry-pass"
@@ -38,3 +39,18 @@ def basic_registry(registry_binary: str, tmp_path_factory: pytest.TempPathFactor
     server.auth = (USER, PASSWORD)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def token_registry(
+    registry_binary: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Registry, TokenService]]:
+    """A registry that answers 401 with a Bearer challenge pointing at a real token service (USER:PASSWORD)."""
+    directory = tmp_path_factory.mktemp("registry-token")
+    key, cert, bundle = make_key_and_cert(directory)
+    with running(TokenService(key_pem=key, cert_der=cert, users={USER: PASSWORD})) as service:
+        auth = {"token": {"realm": service.url, "service": SERVICE, "issuer": ISSUER, "rootcertbundle": str(bundle)}}
+        server = start_registry(registry_binary, directory, auth=auth)
+        server.token_for = lambda repository: service.mint(repository, ["pull", "push"])
+        yield server, service
+        server.stop()

@@ -8,6 +8,7 @@ import json
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,7 @@ class Registry:
     log: Path
     auth: tuple[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    token_for: Callable[[str], str] | None = None  # a push token per repository, for a token-auth registry
 
     @property
     def host(self) -> str:
@@ -58,6 +60,8 @@ class Registry:
 
     def push_image(self, repository: str, tag: str, *, content: bytes = b"layer") -> str:
         """Push a one-layer OCI image as ``repository:tag``; return its manifest digest."""
+        if self.token_for is not None:
+            self.headers = {"Authorization": f"Bearer {self.token_for(repository)}"}
         layer = self._upload(repository, content)
         config = self._upload(repository, json.dumps({"architecture": "amd64", "os": "linux"}).encode())
         manifest = json.dumps(

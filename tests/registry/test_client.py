@@ -14,6 +14,7 @@ from gitops_promotion.registry.errors import RegistryAuthError, RegistryError, T
 from gitops_promotion.registry.reference import base_url, split_image
 from tests.registry.conftest import PASSWORD, USER
 from tests.registry.server import Registry
+from tests.registry.token_service import TokenService
 
 
 def test_resolves_the_digest_of_the_pushed_manifest(registry: Registry) -> None:
@@ -106,3 +107,47 @@ def test_credentials_never_show_in_repr() -> None:
     for bad in ("", ":pw", "user:"):
         with pytest.raises(Exception, match="--registry-auth"):
             parse_auth(bad, source="--registry-auth")
+
+
+def test_bearer_token_auth(token_registry: tuple[Registry, TokenService]) -> None:
+    registry, service = token_registry
+    private = registry.push_image("team/secret", "1.0", content=b"s")
+    public = registry.push_image("public/base", "1.0", content=b"p")
+    service.requests.clear()
+
+    # anonymous: the token service grants pull on public/* only
+    assert resolve_digest(f"{registry.host}/public/base", "1.0", RegistrySettings()) == public
+    assert service.requests == [("", "repository:public/base:pull")]
+    with pytest.raises(RegistryAuthError, match="refused access"):
+        resolve_digest(f"{registry.host}/team/secret", "1.0", RegistrySettings())
+
+    creds = parse_auth(f"{USER}:{PASSWORD}", source="--registry-auth")
+    assert resolve_digest(f"{registry.host}/team/secret", "1.0", RegistrySettings(credentials=creds)) == private
+    assert service.requests[-1] == (USER, "repository:team/secret:pull")
+
+    wrong = RegistrySettings(credentials=Credentials(username=USER, password="not-it-at-all"))
+    with pytest.raises(RegistryAuthError, match=r"token service .* refused the credentials"):
+        resolve_digest(f"{registry.host}/team/secret", "1.0", wrong)
+
+    # a ready token is sent as is
+    token = RegistrySettings(credentials=Credentials(token=service.mint("team/secret", ["pull"])))
+    assert resolve_digest(f"{registry.host}/team/secret", "1.0", token) == private
+
+
+def test_challenge_parsing() -> None:
+    from gitops_promotion.registry.auth import parse_challenge
+
+    found = parse_challenge(
+        'Bearer realm="https://auth.example.test/token",service="registry.example.test",'
+        'scope="repository:team/app:pull,push", error="invalid_token"'
+    )
+    assert found is not None and found.scheme == "bearer"
+    assert found.params == {
+        "realm": "https://auth.example.test/token",
+        "service": "registry.example.test",
+        "scope": "repository:team/app:pull,push",
+        "error": "invalid_token",
+    }
+    basic = parse_challenge('Basic realm="a \\"quoted\\" realm"')
+    assert basic is not None and basic.scheme == "basic" and basic.params == {"realm": 'a "quoted" realm'}
+    assert parse_challenge("") is None
