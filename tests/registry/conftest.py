@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.registry.server import Registry, start_registry
+from tests.registry.server import Registry, outward_address, start_registry
 from tests.registry.token_service import ISSUER, SERVICE, TokenService, make_key_and_cert, running
 from tests.tools import ensure_registry
 
@@ -22,6 +22,14 @@ def registry_binary() -> str:
 @pytest.fixture(scope="module")
 def registry(registry_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     server = start_registry(registry_binary, tmp_path_factory.mktemp("registry"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def outward_registry(registry_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A plain-http registry on this machine's non-loopback address: https unless configured insecure."""
+    server = start_registry(registry_binary, tmp_path_factory.mktemp("registry-out"), address=outward_address())
     yield server
     server.stop()
 

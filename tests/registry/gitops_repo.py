@@ -37,6 +37,7 @@ DIGEST_LINE = 15  # the line of the `:digest` marker above
 def make_repo(root: Path, files: dict[str, str], config: str = CONFIG) -> tuple[Path, Path]:
     """(bare remote, clone) with ``files`` (path: text) and ``config`` committed and pushed to main."""
     remote, work = root / "remote.git", root / "work"
+    root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
     git(root, "clone", "--quiet", str(remote), str(work))
     (work / "gitops-promotion.yaml").write_text(config)

@@ -17,20 +17,31 @@ import requests
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
-def free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((address, 0))
         port: int = sock.getsockname()[1]
         return port
 
 
-def write_config(directory: Path, port: int, auth: dict[str, object] | None = None) -> Path:
-    """A registry config: filesystem storage under ``directory``, listening on 127.0.0.1:``port``."""
+def outward_address() -> str:
+    """This machine's address on its default route (not loopback): what a name other than localhost reaches."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.connect(("198.51.100.1", 9))  # a UDP "connect" sends nothing; it only picks the outgoing address
+        address: str = sock.getsockname()[0]
+    if address.startswith("127."):
+        msg = "this machine has no non-loopback IPv4 address; the https/insecure registry tests need one"
+        raise RuntimeError(msg)
+    return address
+
+
+def write_config(directory: Path, port: int, auth: dict[str, object] | None = None, address: str = "127.0.0.1") -> Path:
+    """A registry config: filesystem storage under ``directory``, listening on ``address``:``port``."""
     config: dict[str, object] = {
         "version": 0.1,
         "log": {"level": "warn", "accesslog": {"disabled": True}},
         "storage": {"filesystem": {"rootdirectory": str(directory / "storage")}, "delete": {"enabled": True}},
-        "http": {"addr": f"127.0.0.1:{port}", "secret": "test-only-secret"},
+        "http": {"addr": f"{address}:{port}", "secret": "test-only-secret"},
     }
     if auth:
         config["auth"] = auth
@@ -46,13 +57,14 @@ class Registry:
     process: subprocess.Popen[bytes]
     port: int
     log: Path
+    address: str = "127.0.0.1"
     auth: tuple[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     token_for: Callable[[str], str] | None = None  # a push token per repository, for a token-auth registry
 
     @property
     def host(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.address}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -113,16 +125,18 @@ class Registry:
             self.process.wait(timeout=10)
 
 
-def start_registry(binary: str, directory: Path, auth: dict[str, object] | None = None) -> Registry:
-    """Start ``binary serve`` on a free loopback port and wait until its API answers."""
+def start_registry(
+    binary: str, directory: Path, auth: dict[str, object] | None = None, address: str = "127.0.0.1"
+) -> Registry:
+    """Start ``binary serve`` on a free port of ``address`` (loopback by default); wait until its API answers."""
     directory.mkdir(parents=True, exist_ok=True)
     for _attempt in range(3):  # another process may take the free port between our probe and the bind
-        port = free_port()
-        config = write_config(directory, port, auth)
+        port = free_port(address)
+        config = write_config(directory, port, auth, address)
         log = directory / f"registry-{port}.log"
         with log.open("wb") as out:
             process = subprocess.Popen([binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT)
-        registry = Registry(process=process, port=port, log=log)
+        registry = Registry(process=process, port=port, log=log, address=address)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and process.poll() is None:
             try:

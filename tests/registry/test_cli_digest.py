@@ -189,3 +189,24 @@ def test_the_config_rejects_a_malformed_registry_key(tmp_path: Path, capsys: pyt
     assert code == 2, out
     assert "registry" in out and "gitops-promotion.yaml" in out
     _ = json  # keep the import for readers of the metadata above
+
+
+def test_config_insecure_hosts_are_reached_over_http(
+    outward_registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = outward_registry.push_image("apps/lan", "2.0.0")
+    image = f"{outward_registry.host}/apps/lan"
+    text = HELMRELEASE.format(image=image, tag="1.0.0", digest="sha256:" + "0" * 64)
+    files = {f"apps/{env}/podinfo.yaml": text for env in ("dev", "prod")}
+    config = "environments:\n  - name: dev\n  - name: prod\n"
+    remote, work = make_repo(tmp_path / "https", files, config)
+    src = ["--sourcedir", str(work), "--provider", "local"]
+    code, out = run_cli(capsys, {}, ["new", *APP, "--tag", "2.0.0", *src])
+    assert code == 1 and "cannot reach the registry" in out, out  # https to a plain-http registry
+
+    config += f"registry:\n  insecure: ['{outward_registry.host}']\n"
+    remote, work = make_repo(tmp_path / "http", files, config)
+    src = ["--sourcedir", str(work), "--provider", "local"]
+    code, out = run_cli(capsys, {}, ["new", *APP, "--tag", "2.0.0", *src])
+    assert code == 0, out
+    assert f"digest: {digest} #" in _file_on(remote, "promote/apps-podinfo", "apps/dev/podinfo.yaml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -56,12 +57,14 @@ def test_other_hosts_use_https_unless_listed_insecure() -> None:
     assert base_url("localhost.example.test", ()) == "https://localhost.example.test"
 
 
-def test_an_https_registry_that_speaks_http_is_an_error_not_a_fallback(registry: Registry) -> None:
-    """A registry listed nowhere as insecure is reached over https only; plain http is never tried."""
-    registry.push_image("team/tls", "1.0")
-    # 127.0.0.1 is loopback, so name the registry by a non-loopback alias the test cannot resolve to http.
-    with pytest.raises(RegistryError, match="cannot reach the registry"):
-        resolve_digest("registry.invalid:1/team/tls", "1.0", RegistrySettings(timeout=5))
+def test_a_non_loopback_registry_is_reached_over_https_only(outward_registry: Registry) -> None:
+    """A plain-http registry on a non-loopback address is refused (no fallback to http) until listed insecure."""
+    digest = outward_registry.push_image("team/tls", "1.0")
+    image = f"{outward_registry.host}/team/tls"
+    with pytest.raises(RegistryError, match=rf"cannot reach the registry {re.escape(outward_registry.host)}"):
+        resolve_digest(image, "1.0", RegistrySettings(timeout=10))
+    assert resolve_digest(image, "1.0", RegistrySettings(insecure=(outward_registry.host,))) == digest
+    assert resolve_digest(image, "1.0", RegistrySettings(insecure=(outward_registry.address,))) == digest
 
 
 def test_image_names_without_a_host_are_refused() -> None:
