@@ -27,12 +27,6 @@ class Credentials:
     def __repr__(self) -> str:  # never show a secret in a traceback or log line
         return f"Credentials(username={self.username!r}, password=***, token=***)"
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """The values that must never be printed (the caller registers them for redaction)."""
-        basic = base64.b64encode(f"{self.username}:{self.password}".encode()).decode() if self.password else ""
-        return tuple(s for s in (self.password, self.token, basic) if s)
-
 
 def parse_auth(value: str, *, source: str) -> Credentials:
     """``user:password`` or a bare token; ``source`` names the flag or file in the error."""

@@ -3,7 +3,6 @@ tag's digest comes from a real registry; a tag it cannot resolve fails before an
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -182,13 +181,22 @@ def test_set_image_resolves_a_digest_marker(
     assert path.read_bytes() == before
 
 
-def test_the_config_rejects_a_malformed_registry_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = "environments:\n  - name: dev\nregistry:\n  insecure: ['http://registry.example.test']\n  verfy: true\n"
+@pytest.mark.parametrize(
+    ("registry_key", "error"),
+    [
+        ("  insecure: ['http://registry.example.test']\n", "gitops-promotion.yaml:4: registry.insecure: "),
+        ("  verfy: true\n", "gitops-promotion.yaml:4: registry.verfy: unknown key"),
+        ("  verify: maybe\n", "gitops-promotion.yaml:4: registry.verify: "),
+    ],
+)
+def test_the_config_rejects_a_malformed_registry_key(
+    registry_key: str, error: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = "environments:\n  - name: dev\nregistry:\n" + registry_key
     _remote, work = make_repo(tmp_path, {"apps/dev/a.yaml": "a: 1\n"}, config)
     code, out = run_cli(capsys, {}, ["new", *APP, "--tag", "1.0", "--sourcedir", str(work), "--provider", "local"])
     assert code == 2, out
-    assert "registry" in out and "gitops-promotion.yaml" in out
-    _ = json  # keep the import for readers of the metadata above
+    assert error in out
 
 
 def test_config_insecure_hosts_are_reached_over_http(
