@@ -54,21 +54,21 @@ def pin_digest(
     if image.first is None or not (need or verify):
         return digest  # no marker at all is reported by the edit planner, with what it found instead
     at = image.digest_markers[0] if need else image.first
-    file, _, line = at.where.rpartition(":")
+    file, line = at.rel, at.marker.line
     purpose = "resolve the digest of" if need else "verify (registry.verify) the tag"
     if image.name is None:
         msg = (
             f"{at.where}: cannot {purpose} {tag}: no marker of {group}:{app} holds the image name "
-            f'(a {{"$imagepolicy": "{group}:{app}:name"}} marker or a full reference); give --digest'
-        )
-        raise ManifestError(msg, file=file, line=int(line))
+            f'(a {{"$imagepolicy": "{group}:{app}:name"}} marker or a full reference)'
+        ) + ("; give --digest" if need else "")
+        raise ManifestError(msg, file=file, line=line)
     from gitops_promotion.registry import resolve_digest
 
     try:
         found = resolve_digest(image.name, tag, settings())
     except PromotionError as exc:
         msg = f"{at.where}: cannot {purpose} {image.name}:{tag}: {exc.message}; nothing changed"
-        raise type(exc)(msg, file=file, line=int(line)) from None
+        raise type(exc)(msg, file=file, line=line) from None
     return found if need else digest
 
 

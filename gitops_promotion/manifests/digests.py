@@ -15,10 +15,15 @@ from gitops_promotion.manifests.markers import Marker, ParsedFile
 
 @dataclass(frozen=True)
 class Located:
-    """A marker with the ``file:line`` messages name it by."""
+    """A marker and the repository-relative file messages name it by."""
 
     marker: Marker
-    where: str
+    rel: str
+
+    @property
+    def where(self) -> str:
+        """``file:line``."""
+        return f"{self.rel}:{self.marker.line}"
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ def app_image(files: Sequence[ParsedFile], group: str, app: str) -> AppImage:
         for marker in parsed.markers
         if marker.namespace == group and marker.name == app
     ]
-    located = [Located(marker, f"{rel}:{marker.line}") for rel, marker in mine]
+    located = [Located(marker, rel) for rel, marker in mine]
     digests = tuple(item for item in located if item.marker.field == "digest")
     names = [item for item in located if item.marker.field == "name" and item.marker.value]
     if digests:

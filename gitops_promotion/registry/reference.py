@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from gitops_promotion.errors import PromotionError
+from gitops_promotion.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def split_image(name: str) -> ImageLocation:
             f"image {name!r} names no registry host; write the full name (host[:port]/path) "
             "so its digest can be read from the registry it is pulled from"
         )
-        raise PromotionError(msg)
+        raise UsageError(msg)
     return ImageLocation(host=first, repository=rest)
 
 

@@ -218,3 +218,26 @@ def test_config_insecure_hosts_are_reached_over_http(
     code, out = run_cli(capsys, {}, ["new", *APP, "--tag", "2.0.0", *src])
     assert code == 0, out
     assert f"digest: {digest} #" in _file_on(remote, "promote/apps-podinfo", "apps/dev/podinfo.yaml")
+
+
+@pytest.mark.parametrize(
+    ("image_line", "error"),
+    [
+        ("      repository: team/podinfo\n", "no marker of apps:podinfo holds the image name"),
+        (
+            '      repository: team/podinfo # {"$imagepolicy": "apps:podinfo:name"}\n',
+            "image 'team/podinfo' names no registry host",
+        ),
+    ],
+)
+def test_a_digest_that_cannot_be_looked_up_is_a_usage_error(
+    image_line: str, error: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = HELMRELEASE.format(image="IMAGE", tag="1.0.0", digest="sha256:" + "0" * 64)
+    text = "".join(image_line if "IMAGE" in line else line for line in text.splitlines(keepends=True))
+    remote, work = make_repo(tmp_path, {"apps/dev/podinfo.yaml": text}, "environments:\n  - name: dev\n")
+    before = state_of(remote, work)
+    code, out = run_cli(capsys, {}, ["new", *APP, "--tag", "1.1.0", "--sourcedir", str(work), "--provider", "local"])
+    assert code == 2, out
+    assert f"apps/dev/podinfo.yaml:{DIGEST_LINE}: cannot resolve the digest of" in out and error in out
+    assert state_of(remote, work) == before
