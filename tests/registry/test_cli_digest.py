@@ -241,3 +241,20 @@ def test_a_digest_that_cannot_be_looked_up_is_a_usage_error(
     assert code == 2, out
     assert f"apps/dev/podinfo.yaml:{DIGEST_LINE}: cannot resolve the digest of" in out and error in out
     assert state_of(remote, work) == before
+
+
+def test_registry_credentials_are_masked_in_github_actions(
+    basic_registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under Actions every form of the credentials is registered with the runner's log masking."""
+    import base64
+
+    digest = basic_registry.push_image("apps/masked", "1.0.0")
+    remote, work = helm_repo(tmp_path, f"{basic_registry.host}/apps/masked", "0.9.0", "sha256:" + "0" * 64)
+    ci = {"GITHUB_ACTIONS": "true", "GITOPS_PROMOTION_REGISTRY_AUTH": f"{USER}:{PASSWORD}"}
+    code, out = run_cli(capsys, ci, ["new", *APP, "--tag", "1.0.0", "--sourcedir", str(work), "--provider", "local"])
+    assert code == 0, out
+    masks = {line.removeprefix("::add-mask::") for line in out.splitlines() if line.startswith("::add-mask::")}
+    pair = f"{USER}:{PASSWORD}"
+    assert {pair, PASSWORD, base64.b64encode(pair.encode()).decode()} <= masks
+    assert f"digest: {digest} #" in _file_on(remote, "promote/apps-podinfo", "apps/dev/podinfo.yaml")
