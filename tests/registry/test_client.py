@@ -154,3 +154,23 @@ def test_challenge_parsing() -> None:
     basic = parse_challenge('Basic realm="a \\"quoted\\" realm"')
     assert basic is not None and basic.scheme == "basic" and basic.params == {"realm": 'a "quoted" realm'}
     assert parse_challenge("") is None
+
+
+def test_docker_config_entries(tmp_path: Path) -> None:
+    from gitops_promotion.errors import UsageError
+    from gitops_promotion.registry.credentials import from_docker_config
+
+    environ = {"DOCKER_CONFIG": str(tmp_path)}
+    assert from_docker_config("reg.example.test", environ) is None  # no file: anonymous
+    config = tmp_path / "config.json"
+    pair = base64.b64encode(b"me:long-enough-pass").decode()
+    config.write_text(json.dumps({"auths": {"https://reg.example.test/v1/": {"auth": pair}}, "credsStore": "x"}))
+    found = from_docker_config("reg.example.test", environ)
+    assert found is not None and (found.username, found.password) == ("me", "long-enough-pass")
+    assert from_docker_config("reg.example.test:5000", environ) is None  # another port is another registry
+    config.write_text(json.dumps({"auths": {"reg.example.test": {"auth": "%%%"}}}))
+    with pytest.raises(UsageError, match=r"config\.json: auths\.reg\.example\.test\.auth is not base64"):
+        from_docker_config("reg.example.test", environ)
+    config.write_text("{not json")
+    with pytest.raises(UsageError, match="cannot read docker credentials"):
+        from_docker_config("reg.example.test", environ)
