@@ -13,11 +13,18 @@ from gitops_promotion.errors import ManifestError
 from gitops_promotion.manifests.markers import Marker, ParsedFile
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# distribution/reference's grammar, loosely: [host[:port]/]path[:tag][@digest]
+_COMPONENT = r"[A-Za-z0-9]+(?:(?:[._]|__|-+)[A-Za-z0-9]+)*"
+_REFERENCE = re.compile(
+    rf"(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Za-z0-9=_-]+)?"
+)
 
 
 def holds_full_reference(marker: Marker) -> bool:
-    """A ``:tag`` marker whose value is an image reference (a path, a port, a tag or a digest), not a tag."""
-    return marker.field == "tag" and not _TAG.fullmatch(marker.value) and any(c in marker.value for c in "/:@")
+    """A ``:tag`` marker whose value is an image reference (with a path, a tag or a digest), not a bare tag."""
+    value = marker.value
+    return marker.field == "tag" and not _TAG.fullmatch(value) and _REFERENCE.fullmatch(value) is not None
 
 
 def wrong_form_message(marker: Marker, where: str) -> str:
