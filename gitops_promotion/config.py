@@ -110,6 +110,22 @@ class Group(_Model):
     policies: dict[str, Policy] = Field(default_factory=dict)
 
 
+class Registry(_Model):
+    """How promotions talk to image registries (the ``registry:`` key)."""
+
+    verify: bool = False  # check every promoted tag exists before a PR names it
+    insecure: tuple[str, ...] = ()  # hosts (host or host:port) reached over plain http; loopback always is
+
+    @field_validator("insecure")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for host in value:
+            if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?", host):
+                msg = f"{host!r} is not a registry host (host or host:port, no scheme or path)"
+                raise ValueError(msg)
+        return value
+
+
 @dataclass(frozen=True)
 class EnvLocation:
     """Where an environment's manifests live: a branch and a directory on it."""
@@ -127,6 +143,7 @@ class Config(_Model):
     default_branch: str | None = None
     merge_method: Literal["merge", "squash", "rebase"] = "merge"
     delete_branch: bool = True
+    registry: Registry = Field(default_factory=Registry)
 
     @field_validator("status_timeout_minutes")
     @classmethod

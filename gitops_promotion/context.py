@@ -26,6 +26,7 @@ class Context:
     provider_factory: Callable[[], Provider]
     environ: Mapping[str, str] = field(default_factory=dict)
     dry_run: bool = False
+    registry_auth: str | None = field(default=None, repr=False)  # --registry-auth: user:password or a token
 
     @cached_property
     def provider(self) -> Provider:

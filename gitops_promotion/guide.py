@@ -23,7 +23,7 @@ _BY_CHECK: tuple[tuple[str, str], ...] = (
     ("image markers found", LAYOUT),
     ("environment directories", LAYOUT),
     ("every app has a marker", LAYOUT),
-    ("`:tag` markers", LAYOUT),
+    ("markers match their values", LAYOUT),
     ("environment branch", LAYOUT),
     ("CI pipelines run gitops-promotion", INIT),
     ("workflows pin the gitops-promotion action", INIT),

@@ -13,11 +13,12 @@ import sys
 def main() -> int:
     from tests.forge.specs import ensure_specs
     from tests.release.browser import ensure_chromium
-    from tests.tools import ensure_actionlint
+    from tests.tools import ensure_actionlint, ensure_registry
 
     print(f"GitHub API descriptions: {ensure_specs()}")
     print(f"actionlint: {' '.join(ensure_actionlint())}")
     print(f"chromium: {ensure_chromium()}")
+    print(f"image registry: {ensure_registry()}")
     render = shutil.which("kustomize") or shutil.which("kubectl")
     if render is None:
         print("error: neither kustomize nor kubectl is on PATH (the feature tests render with one)", file=sys.stderr)

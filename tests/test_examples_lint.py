@@ -138,6 +138,7 @@ def test_action_inputs_and_outputs_are_the_documented_ones() -> None:
         "app",
         "tag",
         "digest",
+        "registry-auth",
         "env",
         "feature",
         "config",

@@ -375,14 +375,14 @@ def test_doctor_reports_tag_markers_on_full_image_references(
         kustomization.read_text() + 'images:\n  - name: web\n    newTag: "1.0" # {"$imagepolicy": "apps:web:tag"}\n'
     )
     code, out = cli(capsys, "doctor", "--sourcedir", str(work), "--skip-forge")
-    assert "[  ok] `:tag` markers sit on tags, not on full image references" in out  # newTag holds a tag
+    assert "[  ok] markers match their values" in out  # newTag holds a tag
     deployment = work / "apps" / "qa" / "podinfo.yaml"
     deployment.write_text(deployment.read_text().replace('"apps:podinfo"', '"apps:podinfo:tag"'))
     code, out = cli(capsys, "doctor", "--sourcedir", str(work), "--skip-forge")
     assert code == 1
-    assert "[FAIL] `:tag` markers sit on tags, not on full image references: full image reference with a :tag " in out
+    assert "[FAIL] markers match their values: a :tag marker on a full image reference: " in out
     assert "apps/qa/podinfo.yaml:10" in out
-    assert 'fix: use the bare marker  # {"$imagepolicy": "<group>:<app>"}' in out
+    assert 'fix: use the bare form {"$imagepolicy": "<group>:<app>"} on a full image reference' in out
 
 
 LABELLED = """\

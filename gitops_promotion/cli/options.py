@@ -77,6 +77,10 @@ def provider_options(func: F) -> F:
             env_option("--api-url", help="API base: GitHub Enterprise API URL or Azure DevOps collection URL."),
             env_option("--github-app-id", help="GitHub App id (with --github-app-private-key)."),
             env_option("--github-app-private-key", help="GitHub App private key: PEM text or a file path."),
+            env_option(
+                "--registry-auth",
+                help="Image registry credentials, user:password or a token [default: docker's config.json].",
+            ),
         ]
     ):
         func = decorator(func)
@@ -96,6 +100,7 @@ class RepoArgs:
     api_url: str | None = None
     github_app_id: str | None = None
     github_app_private_key: str | None = None
+    registry_auth: str | None = None
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> RepoArgs:
@@ -132,6 +137,7 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], An
     environ = dict(os.environ)
     runtime = detect(environ, click.echo)
     secrets = [s for s in (args.token, args.github_app_private_key, *_env_secrets(environ)) if s]
+    secrets += registry_secrets(args.registry_auth)
     for secret in secrets:
         runtime.mask(secret)
     from gitops_promotion.ci.logs import forward_logs
@@ -167,6 +173,17 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], An
 def _env_secrets(environ: dict[str, str]) -> list[str]:
     names = ("GITHUB_TOKEN", "GITOPS_PROMOTION_TOKEN", "SYSTEM_ACCESSTOKEN", "AZURE_DEVOPS_EXT_PAT")
     return [environ[n] for n in names if environ.get(n) and len(environ[n]) >= 8]
+
+
+def registry_secrets(auth: str | None) -> list[str]:
+    """What --registry-auth puts in the run that must never be printed: the value, its password, its base64."""
+    if not auth:
+        return []
+    import base64
+
+    _user, colon, password = auth.partition(":")
+    # A short password alone is not registered: replacing it everywhere would garble ordinary words.
+    return [auth, base64.b64encode(auth.encode()).decode()] + ([password] if colon and len(password) >= 8 else [])
 
 
 def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str], None] | None = None) -> Context:
@@ -213,4 +230,5 @@ def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str],
         identity=identity_from(environ, args.git_name, args.git_email, repo),
         provider_factory=factory,
         environ=environ,
+        registry_auth=args.registry_auth,
     )

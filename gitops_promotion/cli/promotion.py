@@ -83,6 +83,7 @@ def status(branch: str | None, timeout: str | None, **kwargs: Any) -> int:
 @_tag_options
 @env_option("--dry-run", is_flag=True, help="Print a unified diff instead of writing.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@env_option("--registry-auth", help="Registry credentials for a :digest marker, user:password or a token.")
 @env_option("--output", "output", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @env_option("-v", "--verbose", is_flag=True, help="Show details and tracebacks.")
 def set_image(
@@ -93,18 +94,40 @@ def set_image(
     digest: str | None,
     dry_run: bool,
     paths: tuple[Path, ...],
+    registry_auth: str | None,
     output: str,
     verbose: bool,
 ) -> int:
-    """Rewrite the image markers of GROUP:APP under each PATH (file or directory) in place."""
+    """Rewrite the image markers of GROUP:APP under each PATH (file or directory) in place.
+
+    A :digest marker without --digest gets the tag's digest from the registry.
+    """
+    import os
+
+    from gitops_promotion.commands.pinning import registry_settings
     from gitops_promotion.commands.set_image import set_image as set_image_command
 
-    args = RepoArgs(sourcedir=Path(), config_path=None, git_name=None, git_email=None, output=output, verbose=verbose)
+    args = RepoArgs(
+        sourcedir=Path(),
+        config_path=None,
+        git_name=None,
+        git_email=None,
+        output=output,
+        verbose=verbose,
+        registry_auth=registry_auth,
+    )
     return run(
         args,
         "set-image",
         lambda _context: set_image_command(
-            paths=list(paths), group=group, app=app, tag=tag, digest=digest, dry_run=dry_run, cwd=Path.cwd()
+            paths=list(paths),
+            group=group,
+            app=app,
+            tag=tag,
+            digest=digest,
+            dry_run=dry_run,
+            cwd=Path.cwd(),
+            registry=lambda: registry_settings(None, registry_auth, dict(os.environ)),
         ),
     )
 

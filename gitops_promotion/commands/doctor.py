@@ -64,7 +64,7 @@ def doctor(
     )
     checks.append(_env_dirs_check(root, config, groups, default_branch, repo))
     checks.append(_markers_check(config, markers, default_branch))
-    checks.append(_tag_marker_check(root, scanned))
+    checks.append(_marker_forms_check(root, scanned))
     checks.extend(_env_branch_checks(config, repo))
     checks.extend(_workflow_checks(root))
     if provider_factory is not None:
@@ -91,20 +91,6 @@ def _markers_by_env(
             if rel == prefix or rel.startswith(prefix + "/"):
                 found.add((marker.namespace, marker.name, env))
     return found
-
-
-def _tag_marker_check(root: Path, markers: list[Marker]) -> Check:
-    """A `:tag` marker writes the tag alone: on a full image reference it would replace the whole reference."""
-    # A tag never holds '/', ':' or '@' (OCI distribution spec); a value that does is a reference.
-    wrong = [
-        f"{_relative(m.path, root)}:{m.line}" for m in markers if m.field == "tag" and any(c in m.value for c in "/:@")
-    ]
-    return Check(
-        "`:tag` markers sit on tags, not on full image references",
-        not wrong,
-        f"full image reference with a :tag marker at {', '.join(wrong)}" if wrong else "",
-        fix='use the bare marker  # {"$imagepolicy": "<group>:<app>"}  on a full image reference',
-    )
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -156,6 +142,19 @@ def _markers_check(config: Config, markers: set[tuple[str, str, str]], default_b
     detail = f"missing: {'; '.join(missing)}" if missing else f"{len(apps)} app(s) marked everywhere"
     fix = "add the app's manifests and marker there, or its promotions stop there" if missing else ""
     return Check("every app has a marker in every environment", not missing, detail, fix=fix)
+
+
+def _marker_forms_check(root: Path, markers: list[Marker]) -> Check:
+    """Every ``:tag`` marker on a full image reference: a tag update would leave only the tag there."""
+    from gitops_promotion.manifests.forms import wrong_forms
+
+    wrong = [f"{_relative(m.path, root)}:{m.line} ({m.policy}:tag on {m.value!r})" for m in wrong_forms(markers)]
+    return Check(
+        "markers match their values",
+        not wrong,
+        f"a :tag marker on a full image reference: {'; '.join(wrong)}" if wrong else "every :tag marker holds a tag",
+        fix='use the bare form {"$imagepolicy": "<group>:<app>"} on a full image reference' if wrong else "",
+    )
 
 
 def _env_branch_checks(config: Config, repo: GitRepo | None) -> list[Check]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_promotion.commands import branch_guard, notify
+from gitops_promotion.config import EnvLocation
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, ManifestError, PolicyError, PromotionError, PullRequestExists
 from gitops_promotion.providers.base import PullRequest
@@ -67,8 +68,7 @@ def open_promotion(
         _fetch_base(ctx, state, loc.branch, branch, None if known_absent else remote_head)
         with repo.restore_head():
             repo.checkout_reset(branch, repo.remote_ref(loc.branch))
-            if not target.is_dir():
-                raise _missing_directory(ctx, state, loc.path, loc.branch)
+            state = _checked_out(ctx, state, loc, target, pin=write is None)
             done = _change(ctx, state, branch, target, write)
             if isinstance(done, Result):
                 return done
@@ -143,6 +143,17 @@ def open_promotion(
         data={"commit": sha, "state": state.metadata(), "replaced": replaced.tag if replaced else None},
     )
     return notify.after_open(ctx, state, pr, outcome, result)
+
+
+def _checked_out(ctx: Context, state: PromotionState, loc: EnvLocation, target: Path, *, pin: bool) -> PromotionState:
+    """Check the env's directory exists on the fresh branch; with ``pin``, pin the image before any write."""
+    if not target.is_dir():
+        raise _missing_directory(ctx, state, loc.path, loc.branch)
+    if not pin:
+        return state
+    from gitops_promotion.commands.pinning import pin_state
+
+    return pin_state(ctx, state, target)
 
 
 def _fetch_base(ctx: Context, state: PromotionState, base: str, branch: str, head: str | None) -> None:

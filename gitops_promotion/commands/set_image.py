@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_promotion.errors import UsageError
 from gitops_promotion.manifests import FileEdit, apply_edits, plan_edits, validate_digest, validate_tag
 from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
+
+if TYPE_CHECKING:
+    from gitops_promotion.registry import RegistrySettings
 
 
 def set_image(
@@ -23,6 +27,7 @@ def set_image(
     dry_run: bool,
     cwd: Path,
     repo_root: Path | None = None,
+    registry: Callable[[], RegistrySettings] | None = None,
 ) -> Result:
     """Point every marker of ``group:app`` under ``paths`` at ``tag`` (and ``digest``); list changed files."""
     if not paths:
@@ -39,6 +44,10 @@ def set_image(
             msg = f"PATH {given}: no such file or directory"
             raise UsageError(msg)
     root = repo_root if repo_root is not None else find_repo_root(absolute[0]) or cwd
+    if registry is not None:  # a :digest marker gets the tag's digest (or the run fails, nothing written)
+        from gitops_promotion.commands.pinning import pin_digest
+
+        digest = pin_digest(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest, settings=registry)
     edits = plan_edits(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest)
     files = [os.path.relpath(edit.path, cwd) for edit in edits]
     data = {"files": files, "dry_run": dry_run}

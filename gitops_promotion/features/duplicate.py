@@ -110,7 +110,7 @@ def _app_images(
     from gitops_promotion.manifests import apply_edits, plan_edits
     from gitops_promotion.manifests.images import parse_image_ref, with_tag
 
-    edits = plan_edits([env_dir], repo_root=repo_root, group=spec.group, app=spec.app, tag=PROBE_TAG)
+    edits = plan_edits([env_dir], repo_root=repo_root, group=spec.group, app=spec.app, tag=PROBE_TAG, probe=True)
     apply_edits(edits)
     try:
         probed = images_by_ref(render(env_dir, command, where=_rel(env_dir, repo_root)))

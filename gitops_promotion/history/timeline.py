@@ -48,6 +48,7 @@ def file_images(data: bytes, path: str) -> FileImages:
     Raises PromotionError (ManifestError) when the file cannot be parsed.
     """
     from gitops_promotion.manifests import markers_in_bytes, parse_image_ref
+    from gitops_promotion.manifests.forms import holds_full_reference
 
     if MARKER_TOKEN not in data:
         return {}
@@ -56,11 +57,11 @@ def file_images(data: bytes, path: str) -> FileImages:
     for marker in markers_in_bytes(data, Path(path)):
         key = (marker.namespace, marker.name)
         tag = digest = None
-        if marker.field == "tag":
+        if marker.field == "tag" and not holds_full_reference(marker):
             tag = marker.value
         elif marker.field == "digest":
             digest = marker.value
-        elif marker.field == "full":
+        elif marker.field in ("full", "tag"):  # a `:tag` marker on a whole reference: the tag is inside it
             ref = parse_image_ref(marker.value)
             tag, digest = ref.tag, ref.digest
         else:

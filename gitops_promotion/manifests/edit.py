@@ -44,13 +44,25 @@ def scan_markers(paths: Sequence[Path], *, repo_root: Path) -> list[Marker]:
 
 
 def plan_edits(
-    paths: Sequence[Path], *, repo_root: Path, group: str, app: str, tag: str, digest: str | None = None
+    paths: Sequence[Path],
+    *,
+    repo_root: Path,
+    group: str,
+    app: str,
+    tag: str,
+    digest: str | None = None,
+    probe: bool = False,
 ) -> list[FileEdit]:
-    """The edits that set ``group:app`` to ``tag`` (and ``digest``); only files whose bytes change."""
+    """The edits that set ``group:app`` to ``tag`` (and ``digest``); only files whose bytes change.
+
+    A ``:digest`` marker without ``digest`` is refused, unless ``probe`` (a throw-away edit that is never
+    committed, as the feature render's probe tag).
+    """
     files = load_files(paths, repo_root=repo_root)
     targets = [site for parsed in files for site in parsed.sites if _is_target(site.marker, group, app)]
     if not targets:
         raise _no_marker(files, paths, repo_root, group, app)
+    _refuse_unsafe(files, group, app, tag, digest, probe=probe)
     edits = []
     for parsed in files:
         edit = _plan_file(parsed, group, app, tag, digest)
@@ -80,11 +92,30 @@ def apply_edits(edits: Sequence[FileEdit]) -> None:
         _write_atomically(real, edit)
 
 
+def _refuse_unsafe(files: list[ParsedFile], group: str, app: str, tag: str, digest: str | None, *, probe: bool) -> None:
+    """Fail before any write when an edit would deploy another image than ``tag`` names (issue 14)."""
+    from gitops_promotion.manifests.forms import refuse_wrong_forms
+
+    refuse_wrong_forms(files, group, app)
+    for parsed in files:
+        for marker in parsed.markers:
+            where = f"{parsed.rel}:{marker.line}"
+            if _is_target(marker, group, app) and marker.field == "digest" and digest is None and not probe:
+                # Keeping it would pin the previous image while the tag says the new one.
+                msg = (
+                    f"{where}: {marker.policy}:digest marker needs the digest of {tag}, and none was given "
+                    "or resolved from the registry; nothing changed (give --digest)"
+                )
+                raise ManifestError(msg, file=parsed.rel, line=marker.line)
+
+
 def current_image(paths: Sequence[Path], *, repo_root: Path, group: str, app: str) -> ImageRef | None:
     """What the markers of ``group:app`` say now (the first marker of each kind wins); None without one."""
     markers = [m for m in scan_markers(paths, repo_root=repo_root) if _is_target(m, group, app)]
     if not markers:
         return None
+    from gitops_promotion.manifests.forms import holds_full_reference
+
     name = tag = digest = None
     for marker in markers:
         if marker.field == "full":
@@ -92,8 +123,11 @@ def current_image(paths: Sequence[Path], *, repo_root: Path, group: str, app: st
             name, tag, digest = name or ref.name, tag or ref.tag, digest or ref.digest
         elif marker.field == "name":
             name = name or marker.value
-        elif marker.field == "tag":
+        elif marker.field == "tag" and not holds_full_reference(marker):
             tag = tag or marker.value
+        elif marker.field == "tag":  # a `:tag` marker on a whole reference: read what it runs, not the text
+            ref = parse_image_ref(marker.value)
+            name, tag, digest = name or ref.name, tag or ref.tag, digest or ref.digest
         else:
             digest = digest or marker.value
     return ImageRef(name=name or "", tag=tag, digest=digest)

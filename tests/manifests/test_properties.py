@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from gitops_promotion.errors import PromotionError
+from gitops_promotion.errors import ManifestError, PromotionError
 from gitops_promotion.manifests import markers_in_bytes, plan_edits
+from gitops_promotion.manifests.forms import holds_full_reference
 from gitops_promotion.manifests.images import with_tag
 
 MARK_TAG = '# {"$imagepolicy": "apps:podinfo:tag"}'
@@ -214,6 +215,12 @@ def test_edit_changes_only_the_marked_scalar(
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "m.yaml").write_bytes(before)
+        if not full and holds_full_reference(markers_in_bytes(before, Path("m.yaml"))[0]):
+            # a `:tag` marker on what reads as a whole image reference is refused (issue 14), nothing planned
+            with pytest.raises(ManifestError, match=r"^m\.yaml:\d+: .* marks the full image reference"):
+                plan_edits([root], repo_root=root, group="apps", app="podinfo", tag=tag)
+            event("a :tag marker on a full reference refused")
+            return
         edits = plan_edits([root], repo_root=root, group="apps", app="podinfo", tag=tag)
 
     if leaf.value == expected_value:

@@ -119,13 +119,13 @@ def mutate(data: bytes, ops: list[tuple[str, int, object]]) -> bytes:
     return data
 
 
-def _plan(data: bytes, tag: str = TAG) -> tuple[list[bytes], bytes] | None:
+def _plan(data: bytes, tag: str = TAG, digest: str | None = None) -> tuple[list[bytes], bytes] | None:
     """(edited bytes per file, original) or None when the engine refused the input with a PromotionError."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "m.yaml").write_bytes(data)
         try:
-            edits = plan_edits([root], repo_root=root, group=GROUP, app=APP, tag=tag)
+            edits = plan_edits([root], repo_root=root, group=GROUP, app=APP, tag=tag, digest=digest)
         except PromotionError:
             return None
     return [edit.after for edit in edits], data
@@ -293,11 +293,19 @@ def test_mangled_marker_comments(
         return
     assert [(m.policy, m.field) for m in markers] == [expected], comment
     event(f"marker {expected[1]}")
-    planned = _plan(data)
+    # a `:digest` marker needs the new tag's digest (issue 14): give one, as `new` does after the registry
+    digest = "sha256:" + "a" * 64
+    planned = _plan(data, digest=digest if expected[1] == "digest" else None)
     if expected[0] != f"{GROUP}:{APP}":
         assert planned is None, "no marker for the app: the engine says so"
         return
+    if expected[1] == "tag" and "/" in value:
+        assert planned is None, "a :tag marker on a full image reference is refused"
+        return
     assert planned is not None
+    if expected[1] == "digest":
+        assert [m.value for after in planned[0] for m in markers_in_bytes(after, Path("m.yaml"))] == [digest]
+        return
     for after in planned[0]:
         check_confined(data, after)
 
