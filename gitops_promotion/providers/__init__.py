@@ -19,6 +19,8 @@ ADAPTERS: dict[str, str] = {
     "github": "gitops_promotion.providers.github:build",
     "azdo": "gitops_promotion.providers.azure_devops:build",
     "local": "gitops_promotion.providers.local:build",
+    "gitlab": "gitops_promotion.providers.gitlab:build",
+    "gitea": "gitops_promotion.providers.gitea:build",
 }
 
 
@@ -47,14 +49,30 @@ def build_provider(name: str, settings: ProviderSettings) -> Provider:
     return provider
 
 
+# (CI variable, value) pairs checked first, then remote URL patterns; the first match names the forge.
+# Gitea Actions also sets GITHUB_ACTIONS=true, so GITEA_ACTIONS comes before it.
+_CI_MARKERS: tuple[tuple[str, str, str], ...] = (
+    ("GITLAB_CI", "true", "gitlab"),
+    ("GITEA_ACTIONS", "true", "gitea"),
+    ("GITHUB_ACTIONS", "true", "github"),
+    ("TF_BUILD", "True", "azdo"),
+)
+_REMOTE_MARKERS: tuple[tuple[str, str], ...] = (
+    (r"dev\.azure\.com|visualstudio\.com|ssh\.dev\.azure\.com|/_git/", "azdo"),
+    (r"gitlab", "gitlab"),
+    (r"gitea|forgejo|codeberg\.org", "gitea"),
+    (r"github", "github"),
+)
+
+
 def detect_provider(environ: Mapping[str, str], remote_url: str) -> str:
     """Pick the forge from the CI environment, then from the remote URL; ``local`` for a path remote."""
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    if environ.get("TF_BUILD") == "True" or environ.get("SYSTEM_COLLECTIONURI"):
+    for var, value, name in _CI_MARKERS:
+        if environ.get(var) == value:
+            return name
+    if environ.get("SYSTEM_COLLECTIONURI"):
         return "azdo"
-    if re.search(r"dev\.azure\.com|visualstudio\.com|ssh\.dev\.azure\.com|/_git/", remote_url):
-        return "azdo"
-    if "github" in remote_url or environ.get("GITHUB_API_URL"):
-        return "github"
-    return "local"
+    for pattern, name in _REMOTE_MARKERS:
+        if re.search(pattern, remote_url):
+            return name
+    return "github" if environ.get("GITHUB_API_URL") else "local"
