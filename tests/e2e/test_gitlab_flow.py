@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import git
 from tests.e2e.layouts import LAYOUTS
-from tests.e2e.scenarios import SCENARIOS, cases, play
-from tests.e2e.steps import PRView, cluster_suffix, run_cli
+from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
+from tests.e2e.steps import PRView, Sync, cluster_suffix, run_cli
 from tests.forge.gitlab_fake import TOKEN, FakeGitLab
 from tests.forge.gitlab_state import ProjectSettings
 
@@ -104,3 +104,187 @@ def test_scenario(gitlab: GitLabDriver, layout: str, name: str) -> None:
     shape = LAYOUTS[layout]
     shape.apply(gitlab.git)
     play(gitlab, SCENARIOS[name], shape)
+
+
+def _first_hop(gitlab: GitLabDriver) -> str:
+    """Open the dev MR, let its gate pass and auto-merge, sync, open qa; the dev merge commit."""
+    code, out = gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 0, out
+    gitlab.gate(1)
+    merge_dev = gitlab.pr(1).merge_commit
+    assert merge_dev
+    play(gitlab, [Sync("dev")], LAYOUTS["directory"])
+    code, out = gitlab.cli("promote")
+    assert code == 0, out
+    return merge_dev
+
+
+# -- GitLab-specific ----------------------------------------------------------------------------------------
+def test_requests_of_a_full_promotion(gitlab: GitLabDriver) -> None:
+    """Targeted look-ups only (source+target filter, commits/:sha/merge_requests), never a listing; the
+    auto-merge field is chosen once from /version."""
+    calls: dict[str, list[str]] = {}
+
+    def run(label: str, *args: str) -> None:
+        gitlab.fake.requests.clear()
+        code, out = gitlab.cli(*args)
+        assert code == 0, out
+        calls[label] = gitlab.fake.request_lines()
+
+    run("new", "new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    gitlab.gate(1)
+    merge_dev = str(gitlab.pr(1).merge_commit)
+    play(gitlab, [Sync("dev")], LAYOUTS["directory"])
+    gitlab.flux(merge_dev, "apps-dev", "success", "east")
+    run("promote", "promote")
+    run("status", "status", "--branch", BRANCH)
+    project = "/projects/acme%2Fplatform%2Fgitops"
+    look_up = f"GET {project}/merge_requests?per_page=100&source_branch=promote%2Fapps-podinfo&state=opened"
+    assert calls == {
+        # The tool creates first and looks up only when GitLab answers 409 (an MR already open).
+        "new": [
+            f"POST {project}/merge_requests",
+            "GET /version",
+            f"PUT {project}/merge_requests/1/merge",
+        ],
+        "promote": [
+            f"GET {project}/repository/commits/{merge_dev}/merge_requests?per_page=100&state=merged",
+            f"POST {project}/merge_requests",
+            "GET /version",
+            f"PUT {project}/merge_requests/2/merge",
+        ],
+        "status": [
+            f"{look_up}&target_branch=main",
+            f"GET {project}/repository/commits/{merge_dev}/statuses?per_page=100&sort=desc",
+            f"POST {project}/statuses/{gitlab.fake.state.head_sha(gitlab.fake.mr(2))}",
+        ],
+    }
+    assert gitlab.pr(2).state == "merged"  # the gate status made the head pipeline green: auto-merge fired
+
+
+def test_gate_is_an_external_commit_status_on_the_mr_head(gitlab: GitLabDriver) -> None:
+    merge_dev = _first_hop(gitlab)
+    head = gitlab.fake.state.head_sha(gitlab.fake.mr(2))
+    assert gitlab.cli("status", "--branch", BRANCH, "--timeout", "0s")[0] == 1
+    gitlab.flux(merge_dev, "apps-dev", "failure", "east")
+    assert gitlab.cli("status", "--branch", BRANCH)[0] == 1  # failed again: same state, posted once
+    assert gitlab.pr(2).state == "open" and gitlab.pr(2).auto_merge
+    gitlab.flux(merge_dev, "apps-dev", "success", "east")
+    code, out = gitlab.cli("status", "--branch", BRANCH)
+    assert code == 0, out
+    posted = [(s.name, s.status, s.ref) for s in gitlab.fake.state.statuses if s.sha == head]
+    assert posted == [(GATE, "failed", BRANCH), (GATE, "success", BRANCH)]
+    assert gitlab.pr(2).state == "merged"
+    gitlab.git("fetch", "--quiet", "origin")
+    assert "podinfo:7.0.0 " in gitlab.git("show", "origin/main:apps/qa/podinfo.yaml")
+
+
+def test_canceled_flux_status_keeps_the_gate_closed(gitlab: GitLabDriver) -> None:
+    merge_dev = _first_hop(gitlab)
+    gitlab.fake.post_status(merge_dev, f"kustomization/apps-dev/{cluster_suffix('east')}", "canceled")
+    code, out = gitlab.cli("status", "--branch", BRANCH)
+    assert code == 1, out
+    assert "reconciliation failed for apps-dev" in out
+
+
+def test_older_gitlab_gets_merge_when_pipeline_succeeds(
+    example_repo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    remote, work = example_repo
+    fake = _start(remote, monkeypatch, ProjectSettings(version="16.11.3-ee"))
+    try:
+        driver = GitLabDriver(fake, work, capsys)
+        code, out = driver.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+        assert code == 0, out
+        assert driver.pr(1).auto_merge
+    finally:
+        fake.stop()
+    assert not fake.violations, fake.violations  # the fake flags auto_merge sent to a GitLab before 17.11
+
+
+def test_settings_that_prevent_auto_merge_are_named(
+    example_repo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    remote, work = example_repo
+    fake = _start(remote, monkeypatch, ProjectSettings(merge_blocked=True))
+    try:
+        code, out = GitLabDriver(fake, work, capsys).cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    finally:
+        fake.stop()
+    assert code == 1, out
+    assert "405" in out and "Settings > Merge requests" in out and "pipeline" in out
+    assert TOKEN not in out
+
+
+def test_squash_and_source_branch_removal(gitlab: GitLabDriver) -> None:
+    """merge_method squash -> squash: true; delete_branch -> should_remove_source_branch; promote then finds
+    the MR from its squash commit."""
+    config = gitlab.work / "gitops-promotion.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "merge_method: squash\n", encoding="utf-8")
+    gitlab.git("commit", "-qam", "squash merges")
+    gitlab.git("push", "-q", "origin", "main")
+    merge_dev = _first_hop(gitlab)
+    mr = gitlab.fake.mr(1)
+    assert mr.squash and mr.squash_commit_sha == merge_dev and mr.merge_commit_sha is None
+    assert mr.remove_source_branch and gitlab.fake.git.sha(BRANCH) is not None  # recreated by the qa promotion
+    assert gitlab.pr(2).state == "open" and gitlab.pr(2).base == "main"
+
+
+def test_job_token_is_refused_with_the_reason(gitlab: GitLabDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITLAB_TOKEN")
+    monkeypatch.setenv("CI_JOB_TOKEN", "job-token-0123456789abcdef")
+    code, out = gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 2, out
+    assert "CI_JOB_TOKEN cannot push to the repository or open merge requests" in out
+    assert "job-token-0123456789abcdef" not in out
+    assert gitlab.fake.requests == [] and gitlab.open_pr_count() == 0
+
+
+def test_bad_token_fails_in_one_line_without_the_token(gitlab: GitLabDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-not-the-right-one-123456")
+    code, out = gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 1, out
+    assert "401" in out and "glpat-not-the-right-one-123456" not in out
+
+
+def test_transient_errors_and_rate_limits_are_retried(gitlab: GitLabDriver) -> None:
+    gitlab.fake.fail_next(1, 502, match="GET /api/v4/projects")
+    gitlab.fake.rate_limit_next(0, match="POST /api/v4/projects")
+    gitlab.fake.fail_next(1, 503, match="PUT /api/v4/projects")
+    code, out = gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 0, out
+    assert [r.status for r in gitlab.fake.calls("POST")] == [429, 201]
+    assert [r.status for r in gitlab.fake.calls("PUT")] == [503, 200]
+    assert gitlab.open_pr_count() == 1 and gitlab.pr(1).auto_merge
+
+
+def test_api_failure_is_an_error_never_a_skip(gitlab: GitLabDriver) -> None:
+    assert gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")[0] == 0
+    gitlab.gate(1)
+    play(gitlab, [Sync("dev")], LAYOUTS["directory"])
+    gitlab.fake.fail_next(1, 403, match="/merge_requests")
+    code, out = gitlab.cli("promote")
+    assert code == 1, out
+    assert "nothing to" not in out.lower() and "skip" not in out.lower()
+    assert "GitLab: could not find the merge request of commit" in out
+    assert gitlab.open_pr_count() == 0
+
+
+def test_rerun_after_a_lost_create_answer_takes_the_mr_over(gitlab: GitLabDriver) -> None:
+    """The MR was created but the answer was lost: the rerun finds it by source+target, no duplicate."""
+    gitlab.fake.fail_next(1, 500, match="PUT")
+    assert gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")[0] == 0
+    gitlab.fake.requests.clear()
+    code, out = gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 0, out
+    assert gitlab.open_pr_count() == 1
+
+
+def test_doctor_reads_project_settings(gitlab: GitLabDriver) -> None:
+    gitlab.fake.state.settings.only_allow_merge_if_pipeline_succeeds = False
+    code, out = gitlab.cli("doctor")
+    assert "pipelines must succeed before merging" in out, out
+    assert code == 1, out
+    gitlab.fake.state.settings.only_allow_merge_if_pipeline_succeeds = True
+    code, out = gitlab.cli("doctor")
+    assert code == 0, out

@@ -25,6 +25,7 @@ class ProjectSettings:
     merge_method: str = "merge"  # merge | ff
     version: str = "17.11.0"  # below 17.11 the merge endpoint knows merge_when_pipeline_succeeds only
     access_level: int = 40
+    merge_blocked: bool = False  # a merge check fails (draft, unresolved threads, approvals): merge answers 405
 
 
 @dataclass
@@ -138,7 +139,7 @@ class GitLabState:
 
     def accept(self, mr: FakeMR, body: dict[str, Any], actor: str) -> FakeMR:
         """PUT .../merge: merge now, or arm auto-merge when a pipeline must succeed first."""
-        if mr.state != "opened":
+        if mr.state != "opened" or self.settings.merge_blocked:
             raise Refusal(405, "405 Method Not Allowed")
         head = self.head_sha(mr)
         if body.get("sha") and body["sha"] != head:

@@ -13,8 +13,14 @@ from gitops_promotion.providers.gitlab_location import locate, parse_remote, res
     ("url", "expected"),
     [
         ("https://gitlab.com/acme/gitops.git", ("https://gitlab.com", "acme/gitops")),
-        ("https://gitlab.example.com:8443/acme/platform/gitops", ("https://gitlab.example.com:8443", "acme/platform/gitops")),
-        ("git@gitlab.example.com:acme/platform/team/gitops.git", ("https://gitlab.example.com", "acme/platform/team/gitops")),
+        (
+            "https://gitlab.example.com:8443/acme/platform/gitops",
+            ("https://gitlab.example.com:8443", "acme/platform/gitops"),
+        ),
+        (
+            "git@gitlab.example.com:acme/platform/team/gitops.git",
+            ("https://gitlab.example.com", "acme/platform/team/gitops"),
+        ),
         ("ssh://git@gitlab.example.com:2222/acme/gitops.git", ("https://gitlab.example.com", "acme/gitops")),
         ("https://oauth2:secret@gitlab.example.com/acme/gitops.git", ("https://gitlab.example.com", "acme/gitops")),
         ("/tmp/remote.git", None),
