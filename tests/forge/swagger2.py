@@ -51,7 +51,7 @@ class Swagger2:
             regex = re.escape(base_path + template)
             for index, name in enumerate(names):
                 last = index == len(names) - 1 and template in wildcard_tail
-                regex = regex.replace(re.escape("{" + name + "}"), f"(?P<{name}>{'.+' if last else '[^/]+'})")
+                regex = regex.replace(re.escape("{" + name + "}"), f"({'.+' if last else '[^/]+'})", 1)
             self._routes.append((re.compile(f"^{regex}$"), template, item))
         # Literal routes first: /pulls/pinned must not be read as /pulls/{index}.
         self._routes.sort(key=lambda r: r[1].count("{"))
@@ -68,7 +68,8 @@ class Swagger2:
                 declared = sorted(v.upper() for v in item if v in _VERBS)
                 return [f"{where}: {method} is not declared on {template} (only {', '.join(declared)})"]
             params = [*item.get("parameters", []), *op.get("parameters", [])]
-            problems = self._check_path(where, params, match.groupdict())
+            names = re.findall(r"\{([^}]+)\}", template)
+            problems = self._check_path(where, params, dict(zip(names, match.groups(), strict=True)))
             problems += self._check_query(where, params, query)
             problems += self._check_body(where, params, body)
             return problems
