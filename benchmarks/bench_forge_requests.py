@@ -103,9 +103,7 @@ def _flow(name: str, root: Path) -> list[Row]:
 
 
 def fake_post_flux(fake: HttpFake, sha: str, context: str) -> None:
-    if isinstance(fake, FakeGitLab):
-        fake.post_status(sha, context, "success")
-    elif isinstance(fake, FakeGitea):
+    if isinstance(fake, FakeGitLab) or isinstance(fake, FakeGitea):
         fake.post_status(sha, context, "success")
 
 

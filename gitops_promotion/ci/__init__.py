@@ -11,6 +11,7 @@ __all__ = ["Echo", "Runtime", "detect"]
 
 # Checked in order; the first whose predicate holds is used. Modules are imported only when picked.
 _RUNTIMES: list[tuple[Callable[[Mapping[str, str]], bool], str]] = [
+    (lambda env: env.get("GITLAB_CI") == "true", "gitops_promotion.ci.gitlab_ci:GitLabCIRuntime"),
     (
         lambda env: env.get("GITHUB_ACTIONS") == "true",
         "gitops_promotion.ci.github_actions:GitHubActionsRuntime",
