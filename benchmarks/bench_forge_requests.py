@@ -30,13 +30,14 @@ from tests.forge.gitea_fake import TOKEN as GITEA_TOKEN  # noqa: E402
 from tests.forge.gitea_fake import FakeGitea, GiteaSettings  # noqa: E402
 from tests.forge.gitlab_fake import TOKEN as GITLAB_TOKEN  # noqa: E402
 from tests.forge.gitlab_fake import FakeGitLab  # noqa: E402
-from tests.forge.http_fake import HttpFake  # noqa: E402
 
 BRANCH = "promote/apps-podinfo"
 Row = tuple[str, int, float]
 
 
-def _forge(name: str, bare: Path) -> tuple[HttpFake, list[str], Callable[[int], str | None], Callable[[int], None]]:
+def _forge(
+    name: str, bare: Path
+) -> tuple[FakeGitLab | FakeGitea, list[str], Callable[[int], str | None], Callable[[int], None]]:
     """(fake, CLI args, merge commit of PR n, merge PR n by hand)."""
     if name == "gitlab":
         gl = FakeGitLab(bare, project="acme/gitops").start()
@@ -102,9 +103,8 @@ def _flow(name: str, root: Path) -> list[Row]:
     return rows
 
 
-def fake_post_flux(fake: HttpFake, sha: str, context: str) -> None:
-    if isinstance(fake, FakeGitLab) or isinstance(fake, FakeGitea):
-        fake.post_status(sha, context, "success")
+def fake_post_flux(fake: FakeGitLab | FakeGitea, sha: str, context: str) -> None:
+    fake.post_status(sha, context, "success")
 
 
 def main_bench(forges: list[str]) -> None:

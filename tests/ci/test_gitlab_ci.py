@@ -49,7 +49,8 @@ def test_detected_from_gitlab_ci_and_sections_are_collapsible() -> None:
         out.write("detail\n")
     lines = out.getvalue().split("\n")
     assert re.fullmatch(
-        r"\x1b\[0Ksection_start:\d+:gitops_promotion_1_gitops_promotion_new\[collapsed=true\]\r\x1b\[0Kgitops-promotion new",
+        r"\x1b\[0Ksection_start:\d+:gitops_promotion_1_gitops_promotion_new\[collapsed=true\]"
+        r"\r\x1b\[0Kgitops-promotion new",
         lines[0],
     )
     assert lines[1] == "detail"
