@@ -189,6 +189,8 @@ def test_init_templates_are_the_examples() -> None:
         "azure-promote.yml": "azure/gitops-promotion-promote.yml",
         "azure-status.yml": "azure/gitops-promotion-status.yml",
         "azure-steps.yml": "azure/templates/gitops-promotion.yml",
+        "gitlab-promotion.yml": "gitlab/gitops-promotion.yml",
+        **{f"gitea-{c}.yml": f"gitea/gitops-promotion-{c}.yml" for c in ("new", "promote", "status", "reconcile")},
     }
     assert set(pairs) == {name for targets in TARGETS.values() for name in targets}
     for template, example in pairs.items():

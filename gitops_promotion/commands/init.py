@@ -18,7 +18,7 @@ from gitops_promotion.config import CONFIG_FILE
 from gitops_promotion.errors import UsageError
 from gitops_promotion.result import Result
 
-Platform = Literal["github", "azure"]
+Platform = Literal["github", "azure", "gitlab", "gitea"]
 
 # The action reference the shipped templates carry; users pin the release commit they trust (by SHA).
 ACTION_PLACEHOLDER = "gitops-promotion/gitops-promotion@0000000000000000000000000000000000000000"
@@ -58,6 +58,11 @@ TARGETS: dict[Platform, dict[str, str]] = {
         "azure-promote.yml": "azure-pipelines/gitops-promotion-promote.yml",
         "azure-status.yml": "azure-pipelines/gitops-promotion-status.yml",
         "azure-steps.yml": "azure-pipelines/templates/gitops-promotion.yml",
+    },
+    "gitlab": {"gitlab-promotion.yml": ".gitlab/ci/gitops-promotion.yml"},
+    "gitea": {
+        f"gitea-{c}.yml": f".gitea/workflows/gitops-promotion-{c}.yml"
+        for c in ("new", "promote", "status", "reconcile")
     },
 }
 
@@ -118,6 +123,7 @@ def render_template(name: str, *, default_branch: str, action_ref: str | None, v
     text = text.replace("branches: [main]", f"branches: [{default_branch}]")
     text = text.replace("include: [main]", f"include: [{default_branch}]")
     text = text.replace("gitops-promotion==0.1.0", f"gitops-promotion=={version}")
+    text = text.replace("      default: 0.1.0\n", f"      default: {version}\n")  # the GitLab component's input
     if action_ref:
         text = text.replace(_PLACEHOLDER_LINE, action_ref)
     return text
@@ -175,9 +181,26 @@ def init(
     )
 
 
+_FORGE_STEPS: dict[str, list[str]] = {
+    "gitlab": [
+        "include the jobs from .gitlab-ci.yml: include: [{local: /.gitlab/ci/gitops-promotion.yml}]",
+        "create a project access token (Developer, scopes api and write_repository) and store it as the masked "
+        "CI/CD variable GITLAB_TOKEN; CI_JOB_TOKEN cannot push or open merge requests",
+        "enable Settings > Merge requests > 'Pipelines must succeed', and add a pipeline schedule for reconcile",
+    ],
+    "gitea": [
+        "pin the action in .gitea/workflows/ (replace the placeholder SHA), and store a token with "
+        "write:repository scope as the secret GITOPS_PROMOTION_TOKEN",
+        "protect the default branch with the required status check 'gitops-promotion/gate'",
+    ],
+}
+
+
 def _next_steps(platform: Platform, layout: Layout, envs: tuple[str, ...], action_ref: str | None) -> list[str]:
     out = [f"groups found: {', '.join(layout.groups) or '(none yet)'}; environments: {', '.join(envs)}"]
-    if platform == "github":
+    if platform in _FORGE_STEPS:
+        out.extend(_FORGE_STEPS[platform])
+    elif platform == "github":
         if action_ref is None:
             out.append(
                 f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with the release "

@@ -54,6 +54,7 @@ def build_provider(name: str, settings: ProviderSettings) -> Provider:
 _CI_MARKERS: tuple[tuple[str, str, str], ...] = (
     ("GITLAB_CI", "true", "gitlab"),
     ("GITEA_ACTIONS", "true", "gitea"),
+    ("FORGEJO_ACTIONS", "true", "gitea"),
     ("GITHUB_ACTIONS", "true", "github"),
     ("TF_BUILD", "True", "azdo"),
 )
