@@ -18,6 +18,7 @@ from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.base import (
     AutoMergeOutcome,
+    Check,
     CommitStatus,
     MergeMethod,
     PRState,
@@ -189,6 +190,35 @@ class GiteaProvider:
             return
         data = {"state": _GATE_STATES[state], "context": GATE_CONTEXT, "description": description[:255]}
         self._http.call(f"post the gate status on #{pr.number}", "POST", self._url(f"/statuses/{sha}"), json=data)
+
+    # -- doctor ----------------------------------------------------------------------------------------------
+    def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:
+        """Push rights, and each base branch protected with the gate status (GET repo, branch_protections)."""
+        repo = self._http.call("read the repository", "GET", self._url("")).json()
+        name = f"{self._location.owner}/{self._location.repo}"
+        checks = [
+            Check(
+                "token can push and merge",
+                bool((repo.get("permissions") or {}).get("push")),
+                name,
+                fix="use a token of a user with write access (scope write:repository)",
+            )
+        ]
+        for branch in base_branches:
+            url = self._url(f"/branch_protections/{quote(branch, safe='')}")
+            answer = self._http.call(f"read the protection of {branch}", "GET", url, ok=(200, 403, 404))
+            data = answer.json() if answer.status_code == 200 else {}
+            contexts = data.get("status_check_contexts") or [] if data.get("enable_status_check") else []
+            checks.append(
+                Check(
+                    f"branch protection on {branch} requires '{GATE_CONTEXT}'",
+                    GATE_CONTEXT in contexts,
+                    f"required: {', '.join(contexts) or 'none'}",
+                    fix=f"protect {branch}: enable status checks with the context '{GATE_CONTEXT}'",
+                    blocking=answer.status_code != 403,  # reading protection needs admin rights
+                )
+            )
+        return checks
 
 
 def build(settings: ProviderSettings, *, sleep: Callable[[float], None] = time.sleep) -> GiteaProvider:

@@ -203,3 +203,12 @@ def test_missing_or_bad_token(gitea: GiteaDriver, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("GITEA_TOKEN", "gitea-wrong-token-0123456789")
     code, out = gitea.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
     assert code == 1 and "401" in out and "gitea-wrong-token-0123456789" not in out, out
+
+
+def test_doctor_reads_branch_protection(gitea: GiteaDriver) -> None:
+    code, out = gitea.cli("doctor")
+    assert code == 0, out
+    assert "branch protection on main requires 'gitops-promotion/gate'" in out
+    gitea.fake.settings.required_contexts.clear()
+    code, out = gitea.cli("doctor")
+    assert code == 1, out

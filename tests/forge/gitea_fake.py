@@ -189,6 +189,10 @@ class FakeGitea(HttpFake):
             return self.reply(method, raw_path, 422, {"message": "; ".join(problems)})
         payload = json.loads(body) if body.strip() else {}
         repo = f"/api/v1/repos/{self.owner}/{self.repo}"
+        if split.path == repo and method == "GET":
+            return self.reply(
+                method, raw_path, 200, {"full_name": f"{self.owner}/{self.repo}", "permissions": {"push": True}}
+            )
         if not split.path.startswith(repo + "/"):
             return self.reply(method, raw_path, 404, {"message": "The target couldn't be found."})
         rest = split.path.removeprefix(repo + "/").split("/")
@@ -203,6 +207,15 @@ class FakeGitea(HttpFake):
     def _route(  # noqa: PLR0911 - one return per Gitea route, read top to bottom like a router table
         self, method: str, rest: list[str], args: dict[str, str], body: dict[str, Any], user: str
     ) -> tuple[int, Any]:
+        if rest[0] == "branch_protections" and len(rest) == 2 and method == "GET":
+            contexts = self.settings.required_contexts.get(unquote(rest[1]), self.settings.required_contexts.get("*"))
+            if contexts is None:
+                raise Refusal(404, "The target couldn't be found.")
+            return 200, {
+                "branch_name": unquote(rest[1]),
+                "enable_status_check": True,
+                "status_check_contexts": contexts,
+            }
         if rest == ["pulls"] and method == "POST":
             return 201, self._pr(self._create(body, user))
         if rest == ["pulls"] and method == "GET":
