@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
+from tests.e2e.parallel_jobs import clones, run_new_in_parallel
 from tests.e2e.layouts import LAYOUTS
 from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
 from tests.e2e.steps import PRView, Sync, cluster_suffix, run_cli
@@ -212,3 +213,27 @@ def test_doctor_reads_branch_protection(gitea: GiteaDriver) -> None:
     gitea.fake.settings.required_contexts.clear()
     code, out = gitea.cli("doctor")
     assert code == 1, out
+
+
+def test_concurrent_new_for_the_same_app_and_for_different_apps(gitea: GiteaDriver) -> None:
+    remote = Path(gitea.fake.git.path)
+    first, second, third = clones(remote, gitea.work.parent, 3)
+    flags = ["--provider", "gitea", "--api-url", gitea.fake.origin]
+    env = {"GITHUB_REPOSITORY": "acme/gitops", "GITEA_TOKEN": TOKEN}
+    jobs = [(first, "podinfo", "7.0.0"), (second, "podinfo", "7.0.1"), (third, "sidecar", "2.0")]
+    for result in run_new_in_parallel(jobs, flags, env):
+        assert result.returncode == 0, result.stdout + result.stderr
+    opened = [pr for pr in gitea.fake.prs.values() if pr.state == "open"]
+    assert sorted(pr.head for pr in opened) == [BRANCH, "promote/apps-sidecar"]
+    pr = next(p for p in opened if p.head == BRANCH)
+    tag = pr.title.split(" version ")[1].split(" ")[0]
+    assert f"podinfo:{tag} " in git(remote, "show", f"{BRANCH}:apps/dev/podinfo.yaml")
+    assert git(remote, "rev-list", "--count", f"main..{BRANCH}") == "1"
+
+
+def test_rejected_push_is_retried(gitea: GiteaDriver) -> None:
+    gitea.fake.reject_next_push(1)
+    code, out = gitea.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 0, out
+    assert gitea.fake.git.pushes_left_to_reject() == 0
+    assert [pr.head for pr in gitea.fake.prs.values()] == [BRANCH]

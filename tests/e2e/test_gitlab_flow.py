@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
+from tests.e2e.parallel_jobs import clones, run_new_in_parallel
 from tests.e2e.layouts import LAYOUTS
 from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
 from tests.e2e.steps import PRView, Sync, cluster_suffix, run_cli
@@ -288,3 +289,61 @@ def test_doctor_reads_project_settings(gitlab: GitLabDriver) -> None:
     gitlab.fake.state.settings.only_allow_merge_if_pipeline_succeeds = True
     code, out = gitlab.cli("doctor")
     assert code == 0, out
+
+
+def test_concurrent_new_for_the_same_app_and_for_different_apps(gitlab: GitLabDriver) -> None:
+    remote = Path(gitlab.fake.git.path)
+    first, second, third = clones(remote, gitlab.work.parent, 3)
+    flags = ["--provider", "gitlab", "--api-url", gitlab.fake.api_url]
+    env = {"CI_PROJECT_PATH": PROJECT, "GITLAB_TOKEN": TOKEN}
+    jobs = [(first, "podinfo", "7.0.0"), (second, "podinfo", "7.0.1"), (third, "sidecar", "2.0")]
+    for result in run_new_in_parallel(jobs, flags, env):
+        assert result.returncode == 0, result.stdout + result.stderr
+    opened = [mr for mr in gitlab.fake.state.mrs.values() if mr.state == "opened"]
+    assert sorted(mr.source_branch for mr in opened) == [BRANCH, "promote/apps-sidecar"]
+    mr = next(m for m in opened if m.source_branch == BRANCH)
+    tag = mr.title.split(" version ")[1].split(" ")[0]
+    assert f"podinfo:{tag} " in git(remote, "show", f"{BRANCH}:apps/dev/podinfo.yaml")  # MR says what it deploys
+    assert git(remote, "rev-list", "--count", f"main..{BRANCH}") == "1"
+
+
+def test_rejected_push_is_retried(gitlab: GitLabDriver) -> None:
+    gitlab.fake.reject_next_push(1)
+    code, out = gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")
+    assert code == 0, out
+    assert gitlab.fake.git.pushes_left_to_reject() == 0
+    assert [mr.source_branch for mr in gitlab.fake.state.mrs.values()] == [BRANCH]
+
+
+def test_under_gitlab_ci(gitlab: GitLabDriver, tmp_path: Path) -> None:
+    """In a GitLab CI job: the provider is detected from GITLAB_CI, the pushed branch from CI_COMMIT_BRANCH, the
+    MR branch from CI_MERGE_REQUEST_SOURCE_BRANCH_NAME; outputs land in the dotenv report."""
+    dotenv = tmp_path / "outputs.env"
+    ci = {"GITLAB_CI": "true", "CI_PROJECT_DIR": str(gitlab.work), "GITOPS_PROMOTION_DOTENV": str(dotenv)}
+    gitlab.ci = ci
+    argv = ["new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0", "--api-url", gitlab.fake.api_url]
+    code, out = run_cli(gitlab.capsys, ci, [*argv, "--sourcedir", str(gitlab.work)])
+    assert code == 0, out
+    assert "GITOPS_PROMOTION_PR_NUMBER=1\n" in dotenv.read_text(encoding="utf-8")
+    merge_dev = _first_hop_after_new(gitlab)
+    gitlab.flux(merge_dev, "apps-dev", "success", "east")
+    mr_job = {**ci, "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": BRANCH}
+    code, out = run_cli(
+        gitlab.capsys, mr_job, ["status", "--sourcedir", str(gitlab.work), "--api-url", gitlab.fake.api_url]
+    )
+    assert code == 0, out
+    assert "successful reconciliation for apps-dev" in out
+    assert "GITOPS_PROMOTION_RESULT=" in dotenv.read_text(encoding="utf-8")
+
+
+def _first_hop_after_new(gitlab: GitLabDriver) -> str:
+    gitlab.gate(1)
+    merge_dev = str(gitlab.pr(1).merge_commit)
+    gitlab.git("fetch", "--quiet", "origin")
+    gitlab.git("checkout", "--quiet", "--detach", "origin/main")
+    job = {**gitlab.ci, "CI_COMMIT_BRANCH": "main", "CI_PIPELINE_SOURCE": "push"}
+    code, out = run_cli(
+        gitlab.capsys, job, ["promote", "--sourcedir", str(gitlab.work), "--api-url", gitlab.fake.api_url]
+    )
+    assert code == 0 and "to environment qa" in out, out
+    return merge_dev
