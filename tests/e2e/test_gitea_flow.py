@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.e2e.parallel_jobs import clones, run_new_in_parallel
 from tests.e2e.layouts import LAYOUTS
+from tests.e2e.parallel_jobs import clones, run_new_in_parallel
 from tests.e2e.scenarios import BRANCH, SCENARIOS, cases, play
 from tests.e2e.steps import PRView, Sync, cluster_suffix, run_cli
 from tests.forge.gitea_fake import TOKEN, FakeGitea, GiteaSettings
