@@ -6,6 +6,7 @@ in GitLab CI, here with nested groups), the token from GITLAB_TOKEN, and reaches
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -347,3 +348,29 @@ def _first_hop_after_new(gitlab: GitLabDriver) -> str:
     )
     assert code == 0 and "to environment qa" in out, out
     return merge_dev
+
+
+def test_https_remote_names_project_and_server_and_git_uses_a_header(
+    example_repo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A clone from the project's https URL: the tool reads project (nested groups) and server from the remote
+    alone (no CI_PROJECT_PATH, no --api-url), and pushes with the token in an Authorization header only."""
+    remote, _ = example_repo
+    fake = _start(remote, monkeypatch)
+    monkeypatch.delenv("CI_PROJECT_PATH")
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    try:
+        work = tmp_path / "checkout"
+        header = f"Authorization: Basic {base64.b64encode(f'oauth2:{TOKEN}'.encode()).decode()}"
+        git(tmp_path, "-c", f"http.extraheader={header}", "clone", "-q", fake.git_url, str(work))
+        argv = ["new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0", "--provider", "gitlab"]
+        code, out = run_cli(capsys, {}, [*argv, "--sourcedir", str(work)])
+        assert code == 0, out
+        assert f"created branch {BRANCH} with pull request 1" in out
+        assert git(remote, "rev-parse", BRANCH) == fake.state.head_sha(fake.mr(1))
+        pushes = [r for r in fake.git_requests if "receive-pack" in r[1]]
+        assert pushes and all(auth == "Basic" for _, _, auth in pushes)
+        assert TOKEN not in (work / ".git/config").read_text() + out
+    finally:
+        fake.stop()
+    assert not fake.violations, fake.violations

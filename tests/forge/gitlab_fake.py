@@ -8,6 +8,7 @@ the head commit's latest statuses are all green (GitLab's "pipeline succeeded").
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -73,6 +74,19 @@ class FakeGitLab(HttpFake):
     def tick(self) -> list[int]:
         with self.lock:
             return self.state.tick()
+
+    @property
+    def git_url(self) -> str:
+        """The project's https clone URL, as GitLab shows it (here plain http on the fake's port)."""
+        return f"{self.origin}/{self.project}.git"
+
+    def git_authorised(self, header: str | None) -> bool:
+        """GitLab takes an access token as the password of HTTP basic auth (any user name; oauth2 by habit)."""
+        scheme, _, value = (header or "").partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        _, _, password = base64.b64decode(value).decode().partition(":")
+        return password in self.tokens
 
     # -- request handling ------------------------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> Answer:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.forge.azure_githttp import GitAnswer, read_body, serve
 from tests.forge.github_fake import Fault, Recorded
 from tests.forge.github_git import BareRepo
 
@@ -33,6 +34,7 @@ class HttpFake:
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.faults: list[Fault] = []
+        self.git_requests: list[tuple[str, str, str | None]] = []  # (method, path, auth scheme) of git over HTTP
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
@@ -99,6 +101,22 @@ class HttpFake:
     def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> Answer:
         raise NotImplementedError
 
+    def git_authorised(self, header: str | None) -> bool:
+        """Whether git's ``Authorization`` header carries a token this forge accepts (subclasses decide)."""
+        return False
+
+    def git_http(self, method: str, raw_path: str, headers: Any, body: bytes) -> GitAnswer:
+        """Git's smart HTTP at ``/<repo path>.git/...`` for callers whose header ``git_authorised`` accepts."""
+        split = urlsplit(raw_path)
+        _, _, rest = split.path.partition(".git/")
+        auth = headers.get("Authorization")
+        with self.lock:
+            self.git_requests.append((method, split.path, auth.split()[0] if auth else None))
+        if not self.git_authorised(auth):
+            return GitAnswer(401, [("WWW-Authenticate", 'Basic realm="fake forge"')], b"")
+        with self.lock:  # pushes update refs the API reads
+            return serve(self.git.path, method=method, rest="/" + rest, query=split.query, headers=headers, body=body)
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -116,8 +134,16 @@ def _handler_for(fake: HttpFake) -> type[BaseHTTPRequestHandler]:
             """Silence the per-request stderr line."""
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = read_body(self.rfile, self.headers)
+            if ".git/" in urlsplit(self.path).path:
+                answer = fake.git_http(self.command, self.path, self.headers, body)
+                self.send_response(answer.status)
+                for key, value in answer.headers:
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+                return
             fault = fake.take_fault(f"{self.command} {urlsplit(self.path).path}")
             if fault is not None and fault.delay:
                 time.sleep(fault.delay)  # a slow answer; the request is then served normally
