@@ -374,3 +374,19 @@ def test_https_remote_names_project_and_server_and_git_uses_a_header(
     finally:
         fake.stop()
     assert not fake.violations, fake.violations
+
+
+def test_fast_forward_project_finds_the_mr_by_its_head(
+    example_repo: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project with the fast-forward merge method leaves no merge commit: the MR's head is what landed."""
+    remote, work = example_repo
+    fake = _start(remote, monkeypatch, ProjectSettings(merge_method="ff"))
+    try:
+        driver = GitLabDriver(fake, work, capsys)
+        merge_dev = _first_hop(driver)
+        assert fake.mr(1).merge_commit_sha is None and merge_dev == fake.mr(1).sha
+        assert driver.pr(2).state == "open" and "to environment qa" in fake.mr(2).title
+    finally:
+        fake.stop()
+    assert not fake.violations, fake.violations
