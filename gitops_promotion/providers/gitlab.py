@@ -214,7 +214,8 @@ class GitLabProvider:
         """``auto_merge`` from GitLab 17.11, ``merge_when_pipeline_succeeds`` before (read once from /version)."""
         if self._auto_merge_field is None:
             try:
-                version = str(self._gl.http_get("/version", max_retries=MAX_RETRIES).get("version", ""))  # type: ignore[union-attr] # a JSON object
+                answer = self._gl.http_get("/version", max_retries=MAX_RETRIES)
+                version = str(answer.get("version", "")) if isinstance(answer, dict) else ""
             except (GitlabError, requests.RequestException):
                 version = ""  # the old name still works on new servers (deprecated, not removed)
             new = _version(version) >= AUTO_MERGE_SINCE
