@@ -239,7 +239,12 @@ class GitLabProvider:
         sha = pr.head_sha or self.get_pr(pr.number).head_sha
         if not sha:
             return
-        data = {"state": _GATE_STATES[state], "name": GATE_NAME, "description": description[:255], "ref": pr.head}
+        gate = _GATE_STATES[state]
+        if state == "failure" and description.startswith("timed out"):
+            # Still waiting for Flux: a failed external status would fail the MR pipeline, and GitLab drops an
+            # armed auto-merge when the pipeline fails. "running" keeps it closed and armed until a verdict.
+            gate = "running"
+        data = {"state": gate, "name": GATE_NAME, "description": description[:255], "ref": pr.head}
         try:
             self._call(f"post the gate status on !{pr.number}", "post", f"/statuses/{sha}", post_data=data)
         except ProviderError as exc:

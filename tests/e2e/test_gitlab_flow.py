@@ -169,13 +169,16 @@ def test_gate_is_an_external_commit_status_on_the_mr_head(gitlab: GitLabDriver) 
     head = gitlab.fake.state.head_sha(gitlab.fake.mr(2))
     assert gitlab.cli("status", "--branch", BRANCH, "--timeout", "0s")[0] == 1
     gitlab.flux(merge_dev, "apps-dev", "failure", "east")
-    assert gitlab.cli("status", "--branch", BRANCH)[0] == 1  # failed again: same state, posted once
+    assert gitlab.cli("status", "--branch", BRANCH)[0] == 1
+    code, out = gitlab.cli("status", "--branch", BRANCH)  # failed again: GitLab refuses the same state, no error
+    assert code == 1 and "reconciliation failed for apps-dev" in out, out
     assert gitlab.pr(2).state == "open" and gitlab.pr(2).auto_merge
     gitlab.flux(merge_dev, "apps-dev", "success", "east")
     code, out = gitlab.cli("status", "--branch", BRANCH)
     assert code == 0, out
     posted = [(s.name, s.status, s.ref) for s in gitlab.fake.state.statuses if s.sha == head]
-    assert posted == [(GATE, "failed", BRANCH), (GATE, "success", BRANCH)]
+    # Timed out = still waiting (running keeps the pipeline open); failed; then green.
+    assert posted == [(GATE, "running", BRANCH), (GATE, "failed", BRANCH), (GATE, "success", BRANCH)]
     assert gitlab.pr(2).state == "merged"
     gitlab.git("fetch", "--quiet", "origin")
     assert "podinfo:7.0.0 " in gitlab.git("show", "origin/main:apps/qa/podinfo.yaml")
