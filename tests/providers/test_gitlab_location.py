@@ -69,6 +69,7 @@ def test_token_order_and_the_job_token_is_refused() -> None:
     [
         ({"GITLAB_CI": "true"}, "/tmp/r.git", "gitlab"),
         ({"GITEA_ACTIONS": "true", "GITHUB_ACTIONS": "true"}, "/tmp/r.git", "gitea"),
+        ({"FORGEJO_ACTIONS": "true", "GITHUB_ACTIONS": "true"}, "/tmp/r.git", "gitea"),
         ({"GITHUB_ACTIONS": "true"}, "/tmp/r.git", "github"),
         ({}, "git@gitlab.example.com:a/b.git", "gitlab"),
         ({}, "https://codeberg.org/a/b.git", "gitea"),
