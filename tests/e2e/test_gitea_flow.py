@@ -237,3 +237,12 @@ def test_rejected_push_is_retried(gitea: GiteaDriver) -> None:
     assert code == 0, out
     assert gitea.fake.git.pushes_left_to_reject() == 0
     assert [pr.head for pr in gitea.fake.prs.values()] == [BRANCH]
+
+
+def test_show_lists_the_open_promotion_pr(gitea: GiteaDriver) -> None:
+    assert gitea.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")[0] == 0
+    gitea.fake.requests.clear()
+    code, out = gitea.cli("show", "--output", "json")
+    assert code == 0, out
+    assert "7.0.0" in out
+    assert any(r.startswith("GET /repos/acme/gitops/pulls?") and "state=open" in r for r in gitea.fake.request_lines())

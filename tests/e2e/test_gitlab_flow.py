@@ -393,3 +393,13 @@ def test_fast_forward_project_finds_the_mr_by_its_head(
     finally:
         fake.stop()
     assert not fake.violations, fake.violations
+
+
+def test_show_lists_the_open_promotion_mr(gitlab: GitLabDriver) -> None:
+    assert gitlab.cli("new", "--group", "apps", "--app", "podinfo", "--tag", "7.0.0")[0] == 0
+    gitlab.fake.requests.clear()
+    code, out = gitlab.cli("show", "--output", "json")
+    assert code == 0, out
+    assert "7.0.0" in out
+    listing = [r for r in gitlab.fake.request_lines() if r.startswith("GET") and "merge_requests" in r]
+    assert listing and all("state=opened" in r for r in listing)
