@@ -12,7 +12,10 @@ from pathlib import Path
 
 from tests.forge.swagger2 import Swagger2
 
-SPEC = Path(os.environ.get("GITOPS_PROMOTION_SHARED", "/work/shared")) / "specs/gitea/v1_json.tmpl"
+SPEC = (
+    Path(os.environ.get("GITOPS_PROMOTION_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+    / "specs/gitea/v1_json.tmpl"
+)
 SPEC_BYTES = 690_837
 # Gitea's router maps GET /repos/{owner}/{repo}/pulls/{base}/* : the head branch may hold slashes.
 WILDCARD_TAIL = ("/repos/{owner}/{repo}/pulls/{base}/{head}",)

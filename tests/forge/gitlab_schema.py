@@ -18,7 +18,10 @@ from ruamel.yaml import YAML
 
 from tests.forge.swagger2 import Swagger2
 
-SPEC = Path(os.environ.get("GITOPS_PROMOTION_SHARED", "/work/shared")) / "specs/gitlab/openapi_v2.extract.yaml"
+SPEC = (
+    Path(os.environ.get("GITOPS_PROMOTION_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+    / "specs/gitlab/openapi_v2.extract.yaml"
+)
 UPSTREAM_COMMIT = "0338625c4996c8b4dde44bd86d1767b654121ee7"
 API_PREFIX = "/api/v4"
 # Operations python-gitlab defines that the extract lacks (see the module docstring).
