@@ -56,7 +56,7 @@ def test_bash_completes_commands_and_choices(capsys: pytest.CaptureFixture[str],
     assert tab("gitops-promotion", "") == sorted(COMMANDS)
     assert tab("gitops-promotion", "do") == ["doctor"]
     assert "--skip-forge" in tab("gitops-promotion", "doctor", "--")
-    assert tab("gitops-promotion", "init", "--platform", "") == ["github", "azure"]
+    assert tab("gitops-promotion", "init", "--platform", "") == ["github", "azure", "gitlab", "gitea"]
     assert tab("gitops-promotion", "completion", "") == ["bash", "zsh", "fish"]
 
 

@@ -196,6 +196,8 @@ def test_init_templates_are_the_examples() -> None:
         "azure-steps.yml": "azure/templates/gitops-promotion.yml",
         "github-app.yml": "github/app-image-pushed.yml",
         "azure-app.yml": "azure/app-pipeline.yml",
+        "gitlab-promotion.yml": "gitlab/gitops-promotion.yml",
+        **{f"gitea-{c}.yml": f"gitea/gitops-promotion-{c}.yml" for c in ("new", "promote", "status", "reconcile")},
     }
     written = {name for targets in TARGETS.values() for name in targets} | {t for t, _ in APP_TARGETS.values()}
     assert set(pairs) == written
@@ -205,7 +207,9 @@ def test_init_templates_are_the_examples() -> None:
 
 
 def test_every_example_file_is_linted() -> None:
-    """A new file under examples/ must land where a linter above picks it up (github/ or azure/)."""
-    linted = set(GITHUB_WORKFLOWS) | set(AZURE_PIPELINES)
+    """A new file under examples/ must land where a linter picks it up (github/, azure/; gitlab/ and gitea/ are
+    linted in tests/test_forge_examples_lint.py)."""
+    forges = {*(EXAMPLES / "gitlab").glob("*.yml"), *(EXAMPLES / "gitea").glob("*.yml")}
+    linted = set(GITHUB_WORKFLOWS) | set(AZURE_PIPELINES) | forges
     stray = [p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").rglob("*") if p.is_file() and p not in linted]
     assert stray == []

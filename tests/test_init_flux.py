@@ -82,6 +82,8 @@ def test_init_on_the_platform_repository_of_multi_tenancy(tmp_path: Path, capsys
             "azuredevops",
             "https://dev.azure.com/acme/platform/_git/fleet",
         ),
+        ("git@gitlab.com:acme/platform/fleet.git", "gitlab", "https://gitlab.com/acme/platform/fleet"),
+        ("https://gitea.acme.test/acme/fleet.git", "gitea", "https://gitea.acme.test/acme/fleet"),
     ],
 )
 def test_flux_manifests_printed_then_written(

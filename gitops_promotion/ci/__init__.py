@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from gitops_promotion.ci.base import Echo, Runtime
-from gitops_promotion.ci.platforms import in_azure_pipelines, in_github_actions
+from gitops_promotion.ci.platforms import in_azure_pipelines, in_github_actions, in_gitlab_ci
 from gitops_promotion.ci.terminal import TerminalRuntime
 
 __all__ = ["Echo", "Runtime", "detect"]
 
 # Checked in order; the first whose predicate holds is used. Modules are imported only when picked.
 _RUNTIMES: list[tuple[Callable[[Mapping[str, str]], bool], str]] = [
+    (in_gitlab_ci, "gitops_promotion.ci.gitlab_ci:GitLabCIRuntime"),
     (
         in_github_actions,
         "gitops_promotion.ci.github_actions:GitHubActionsRuntime",

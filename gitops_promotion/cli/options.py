@@ -70,11 +70,18 @@ def provider_options(func: F) -> F:
         [
             env_option(
                 "--provider",
-                type=click.Choice(["github", "azdo", "local"]),
+                type=click.Choice(["github", "azdo", "gitlab", "gitea", "local"]),
                 help="Forge; detected from the CI environment or the remote when omitted.",
             ),
-            env_option("--token", help="API token (else GITHUB_TOKEN / SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT)."),
-            env_option("--api-url", help="API base: GitHub Enterprise API URL or Azure DevOps collection URL."),
+            env_option(
+                "--token",
+                help="API token (else GITHUB_TOKEN / SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT / GITLAB_TOKEN / "
+                "GITEA_TOKEN).",
+            ),
+            env_option(
+                "--api-url",
+                help="API base: GitHub Enterprise API URL, Azure DevOps collection URL, GitLab or Gitea server URL.",
+            ),
             env_option("--github-app-id", help="GitHub App id (with --github-app-private-key)."),
             env_option("--github-app-private-key", help="GitHub App private key: PEM text or a file path."),
             env_option(
@@ -112,6 +119,8 @@ class RepoArgs:
 _TOKEN_VARS = {
     "github": ("GITHUB_TOKEN",),
     "azdo": ("SYSTEM_ACCESSTOKEN", "AZURE_DEVOPS_EXT_PAT"),
+    "gitlab": ("GITLAB_TOKEN", "GL_TOKEN"),
+    "gitea": ("GITEA_TOKEN", "FORGEJO_TOKEN"),
     "local": (),
 }
 
@@ -171,7 +180,17 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], An
 
 
 def _env_secrets(environ: dict[str, str]) -> list[str]:
-    names = ("GITHUB_TOKEN", "GITOPS_PROMOTION_TOKEN", "SYSTEM_ACCESSTOKEN", "AZURE_DEVOPS_EXT_PAT")
+    names = (
+        "GITHUB_TOKEN",
+        "GITOPS_PROMOTION_TOKEN",
+        "SYSTEM_ACCESSTOKEN",
+        "AZURE_DEVOPS_EXT_PAT",
+        "GITLAB_TOKEN",
+        "GL_TOKEN",
+        "CI_JOB_TOKEN",
+        "GITEA_TOKEN",
+        "FORGEJO_TOKEN",
+    )
     return [environ[n] for n in names if environ.get(n) and len(environ[n]) >= 8]
 
 

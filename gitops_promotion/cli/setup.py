@@ -20,7 +20,7 @@ COMPLETE_VAR = "_GITOPS_PROMOTION_COMPLETE"  # click's default for prog name "gi
 @click.command()
 @env_option(
     "--platform",
-    type=click.Choice(["github", "azure"]),
+    type=click.Choice(["github", "azure", "gitlab", "gitea"]),
     help="CI system to write pipelines for [default: from the remote URL, else github].",
 )
 @env_option(
@@ -72,7 +72,7 @@ def init(  # noqa: PLR0917 - click passes each option as its own parameter
 
     def body(_context: Any) -> Any:
         remote, branch = _repo_facts(sourcedir, need_branch=default_branch is None and not flux_manifests)
-        chosen: Platform = platform or ("azure" if _is_azure(remote) else "github")
+        chosen: Platform = platform or _platform_of(remote)
         if flux_manifests:
             from gitops_promotion.commands.flux_manifests import flux_manifests as manifests_command
 
@@ -110,10 +110,13 @@ def _repo_facts(root: Path, *, need_branch: bool) -> tuple[str, str]:
     return repo.remote_url(), repo.default_branch() if need_branch else "main"
 
 
-def _is_azure(remote: str) -> bool:
+def _platform_of(remote: str) -> Platform:
+    """The CI system that goes with the remote's forge (github when it says nothing)."""
     from gitops_promotion.providers import detect_provider
 
-    return detect_provider({}, remote) == "azdo"
+    forge = detect_provider({}, remote)
+    platforms: dict[str, Platform] = {"azdo": "azure", "gitlab": "gitlab", "gitea": "gitea"}
+    return platforms.get(forge, "github")
 
 
 @click.command()

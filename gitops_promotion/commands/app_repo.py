@@ -10,16 +10,32 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal
 
+from gitops_promotion.errors import UsageError
+
 if TYPE_CHECKING:
     from gitops_promotion.config import Config
 
-Platform = Literal["github", "azure"]
+Platform = Literal["github", "azure", "gitlab", "gitea"]
 
-# template (package data) -> where it goes in the application repository
+# template (package data) -> where it goes in the application repository; GitLab and Gitea app projects start
+# from the examples (examples/workflows/gitlab/app-project.gitlab-ci.yml, the Gitea dispatch call).
 APP_TARGETS: dict[Platform, tuple[str, str]] = {
     "github": ("github-app.yml", ".github/workflows/app-image-pushed.yml"),
     "azure": ("azure-app.yml", "azure-pipelines/app-pipeline.yml"),
 }
+
+
+def app_target(platform: Platform) -> tuple[str, str]:
+    """(template, destination) of the app workflow; GitLab and Gitea start from the examples instead."""
+    if platform not in APP_TARGETS:
+        msg = (
+            f"--app-repo: not written for {platform}; start from examples/workflows/{platform}/ "
+            "(an app project that triggers the GitOps project)"
+        )
+        raise UsageError(msg)
+    return APP_TARGETS[platform]
+
+
 # What the app workflow sends for the git tag v1.2.3.
 SAMPLE_TAG = "1.2.3"
 # The GitOps repository's `new` workflow and pipeline, as `init` writes them.
@@ -31,6 +47,16 @@ def trigger_command(platform: Platform, *, group: str, app: str, tag: str = SAMP
     """The exact command that queues the GitOps repository's `new` run by hand."""
     if platform == "github":
         return f"gh workflow run {NEW_WORKFLOW} -f group={group} -f app={app} -f tag={tag}"
+    if platform == "gitlab":
+        return (
+            "glab ci run --variables "
+            f"GITOPS_PROMOTION_GROUP:{group},GITOPS_PROMOTION_APP:{app},GITOPS_PROMOTION_TAG:{tag}"
+        )
+    if platform == "gitea":
+        return (
+            f"POST /api/v1/repos/OWNER/REPO/actions/workflows/{NEW_WORKFLOW}/dispatches "
+            f'{{"ref": "main", "inputs": {{"group": "{group}", "app": "{app}", "tag": "{tag}"}}}}'
+        )
     return f"az pipelines run --name {NEW_PIPELINE} --parameters group={group} app={app} tag={tag}"
 
 

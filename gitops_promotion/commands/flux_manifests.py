@@ -17,13 +17,16 @@ from gitops_promotion.commands.flux_detect import FluxKustomization, find_kustom
 from gitops_promotion.errors import UsageError
 from gitops_promotion.result import Result
 
-FluxPlatform = Literal["github", "azure"]
+FluxPlatform = Literal["github", "azure", "gitlab", "gitea"]
 FILE_NAME = "gitops-promotion-statuses.yaml"
 SECRET = "gitops-promotion-flux-token"  # noqa: S105 - the Secret's name, not a credential
-_PROVIDER_TYPE = {"github": "github", "azure": "azuredevops"}
+# notification-controller Provider types that post commit statuses, by forge.
+_PROVIDER_TYPE = {"github": "github", "azure": "azuredevops", "gitlab": "gitlab", "gitea": "gitea"}
 _PLACEHOLDER_ADDRESS = {
     "github": "https://github.com/OWNER/REPOSITORY",
     "azure": "https://dev.azure.com/ORGANIZATION/PROJECT/_git/REPOSITORY",
+    "gitlab": "https://gitlab.example/GROUP/PROJECT",
+    "gitea": "https://gitea.example/OWNER/REPOSITORY",
 }
 
 

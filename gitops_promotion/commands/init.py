@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gitops_promotion.checks import STATUS_JOB_NAME
 from gitops_promotion.commands import init_config
-from gitops_promotion.commands.app_repo import APP_TARGETS, Platform, check_tag_scheme, trigger_command
+from gitops_promotion.commands.app_repo import Platform, app_target, check_tag_scheme, trigger_command
 from gitops_promotion.commands.init_config import render_config
 from gitops_promotion.config import CONFIG_FILE
 from gitops_promotion.errors import PromotionError, UsageError
@@ -64,6 +64,11 @@ TARGETS: dict[Platform, dict[str, str]] = {
         "azure-promote.yml": "azure-pipelines/gitops-promotion-promote.yml",
         "azure-status.yml": "azure-pipelines/gitops-promotion-status.yml",
         "azure-steps.yml": STEPS_TEMPLATE,
+    },
+    "gitlab": {"gitlab-promotion.yml": ".gitlab/ci/gitops-promotion.yml"},
+    "gitea": {
+        f"gitea-{c}.yml": f".gitea/workflows/gitops-promotion-{c}.yml"
+        for c in ("new", "promote", "status", "reconcile")
     },
 }
 
@@ -115,6 +120,7 @@ def render_template(name: str, *, default_branch: str, action_ref: str | None, v
     text = text.replace("include: [main]", f"include: [{default_branch}]")
     text = text.replace("ref: refs/heads/main", f"ref: refs/heads/{default_branch}")
     text = text.replace("gitops-promotion==0.1.0", f"gitops-promotion=={version}")
+    text = text.replace("      default: 0.1.0\n", f"      default: {version}\n")  # the GitLab component's input
     if action_ref:
         text = text.replace(_PLACEHOLDER_LINE, action_ref)
     return text
@@ -195,7 +201,7 @@ def init(
         lines.append(_write(root, destination, text, force=force))
         written += [destination] if lines[-1].startswith(("wrote ", "overwrote ")) else []
     if app_repo is not None:
-        template, destination = APP_TARGETS[platform]
+        template, destination = app_target(platform)
         text = render_template(template, default_branch=default_branch, action_ref=action_ref, version=version)
         lines.append(_write(app_repo, destination, text, force=force, label=f"{app_repo}/"))
         written += [str(app_repo / destination)] if lines[-1].startswith(("wrote ", "overwrote ")) else []
@@ -231,7 +237,7 @@ def _with_flux(root: Path, layout: Layout, envs: tuple[str, ...], text: str) -> 
 
 def app_workflow(platform: Platform, *, default_branch: str = "main") -> str:
     """The application repository's workflow (GitHub) or pipeline (Azure), as `init --app-repo -` prints it."""
-    template, _ = APP_TARGETS[platform]
+    template, _ = app_target(platform)
     return render_template(template, default_branch=default_branch, action_ref=None, version="0.1.0")
 
 
@@ -301,13 +307,30 @@ def _tag_scheme_warnings(root: Path) -> list[str]:
     return check_tag_scheme(config)
 
 
+_FORGE_STEPS: dict[str, list[str]] = {
+    "gitlab": [
+        "include the jobs from .gitlab-ci.yml: include: [{local: /.gitlab/ci/gitops-promotion.yml}]",
+        "create a project access token (Developer, scopes api and write_repository) and store it as the masked "
+        "CI/CD variable GITLAB_TOKEN; CI_JOB_TOKEN cannot push or open merge requests",
+        "enable Settings > Merge requests > 'Pipelines must succeed', and add a pipeline schedule for reconcile",
+    ],
+    "gitea": [
+        "pin the action in .gitea/workflows/ (replace the placeholder SHA), and store a token with "
+        "write:repository scope as the secret GITOPS_PROMOTION_TOKEN",
+        "protect the default branch with the required status check 'gitops-promotion/gate'",
+    ],
+}
+
+
 def _next_steps(
     platform: Platform, layout: Layout, envs: tuple[str, ...], action_ref: str | None, branch: str
 ) -> list[str]:
     group, app = next(((g, apps[0]) for g, apps in layout.apps.items()), ("<group>", "<app>"))
     found = ", ".join(f"{g} ({', '.join(a)})" for g, a in layout.apps.items()) or ", ".join(layout.groups)
     out = [f"groups found: {found or '(none yet)'}; environments: {', '.join(envs)}"]
-    if platform == "github":
+    if platform in _FORGE_STEPS:
+        out.extend(_FORGE_STEPS[platform])
+    elif platform == "github":
         if action_ref is None:
             out.append(
                 f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with a release commit of "

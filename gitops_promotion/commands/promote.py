@@ -20,6 +20,8 @@ def pushed_branch(ctx: Context) -> str:
         return env["GITHUB_REF"].removeprefix("refs/heads/")
     if env.get("BUILD_SOURCEBRANCH", "").startswith("refs/heads/"):
         return env["BUILD_SOURCEBRANCH"].removeprefix("refs/heads/")
+    if env.get("CI_COMMIT_BRANCH"):  # GitLab CI: set on branch pipelines only (not for merge requests or tags)
+        return env["CI_COMMIT_BRANCH"]
     return ctx.repo.current_branch() or ctx.default_branch
 
 

@@ -19,6 +19,8 @@ ADAPTERS: dict[str, str] = {
     "github": "gitops_promotion.providers.github:build",
     "azdo": "gitops_promotion.providers.azure_devops:build",
     "local": "gitops_promotion.providers.local:build",
+    "gitlab": "gitops_promotion.providers.gitlab:build",
+    "gitea": "gitops_promotion.providers.gitea:build",
 }
 
 
@@ -47,16 +49,25 @@ def build_provider(name: str, settings: ProviderSettings) -> Provider:
     return provider
 
 
+# Remote URL patterns, checked after the CI environment (ci.platforms); the first match names the forge.
+_REMOTE_MARKERS: tuple[tuple[str, str], ...] = (
+    (r"dev\.azure\.com|visualstudio\.com|ssh\.dev\.azure\.com|/_git/", "azdo"),
+    (r"gitlab", "gitlab"),
+    (r"gitea|forgejo|codeberg\.org", "gitea"),
+    (r"github", "github"),
+)
+
+
 def detect_provider(environ: Mapping[str, str], remote_url: str) -> str:
     """Pick the forge from the CI environment, then from the remote URL; ``local`` for a path remote."""
-    from gitops_promotion.ci.platforms import in_azure_pipelines, in_github_actions
+    from gitops_promotion.ci.platforms import FORGE_OF_CI
 
-    if in_github_actions(environ):
-        return "github"
-    if in_azure_pipelines(environ) or environ.get("SYSTEM_COLLECTIONURI"):
+    for in_ci, name in FORGE_OF_CI:
+        if in_ci(environ):
+            return name
+    if environ.get("SYSTEM_COLLECTIONURI"):
         return "azdo"
-    if re.search(r"dev\.azure\.com|visualstudio\.com|ssh\.dev\.azure\.com|/_git/", remote_url):
-        return "azdo"
-    if "github" in remote_url or environ.get("GITHUB_API_URL"):
-        return "github"
-    return "local"
+    for pattern, name in _REMOTE_MARKERS:
+        if re.search(pattern, remote_url):
+            return name
+    return "github" if environ.get("GITHUB_API_URL") else "local"

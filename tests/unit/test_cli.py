@@ -28,8 +28,8 @@ def test_every_command_has_help_with_env_vars(capsys: pytest.CaptureFixture[str]
         (["new", "--group", "g", "--app", "a"], "Missing option '--tag'"),
         (["nonsense"], "No such command 'nonsense'"),
         (
-            ["new", "--group", "g", "--app", "a", "--tag", "t", "--provider", "gitlab"],
-            "'gitlab' is not one of",
+            ["new", "--group", "g", "--app", "a", "--tag", "t", "--provider", "bitbucket"],
+            "'bitbucket' is not one of",
         ),
     ],
 )
