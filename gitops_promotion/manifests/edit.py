@@ -46,11 +46,19 @@ def scan_markers(paths: Sequence[Path], *, repo_root: Path) -> list[Marker]:
 def plan_edits(
     paths: Sequence[Path], *, repo_root: Path, group: str, app: str, tag: str, digest: str | None = None
 ) -> list[FileEdit]:
-    """The edits that set ``group:app`` to ``tag`` (and ``digest``); only files whose bytes change."""
-    files = load_files(paths, repo_root=repo_root)
+    """The edits that set ``group:app`` to ``tag`` (and ``digest``); only files whose bytes change.
+
+    Only files that may hold the target's marker are parsed in full; the others are decoded and their marker
+    comments checked (prescreen.may_target). The error for a missing marker lists every marker, so it parses all.
+    """
+    from gitops_promotion.manifests.prescreen import may_target
+
+    candidates = [(path, data, relative(path, repo_root)) for path, data in read_candidates(paths, repo_root=repo_root)]
+    files = [parse_file(data, path, rel) for path, data, rel in candidates if may_target(data, rel, group, app)]
     targets = [site for parsed in files for site in parsed.sites if _is_target(site.marker, group, app)]
     if not targets:
-        raise _no_marker(files, paths, repo_root, group, app)
+        everything = [parse_file(data, path, rel) for path, data, rel in candidates]
+        raise _no_marker(everything, paths, repo_root, group, app)
     edits = []
     for parsed in files:
         edit = _plan_file(parsed, group, app, tag, digest)
