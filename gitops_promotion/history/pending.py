@@ -8,7 +8,7 @@ from gitops_promotion.history.inventory import Pending
 from gitops_promotion.providers.base import Provider, PullRequest
 from gitops_promotion.state import PromotionState, StateError, parse_state
 
-# One listing per kind of branch the tool opens (targeted by head prefix, DESIGN 7).
+# The kinds of branch the tool opens whose PRs `show` lists (filtered by head prefix, DESIGN 7).
 PREFIXES = ("promote/", "release/", "rollback/")
 _GATE = {"success": "open", "failure": "closed", "pending": "waiting", "none": "waiting"}
 
@@ -18,14 +18,13 @@ def read_pending(
 ) -> list[Pending]:
     """Open PRs carrying our metadata (optionally for one group/app) with their gate state; oldest first."""
     found: dict[int, Pending] = {}
-    for prefix in PREFIXES:
-        for pr in provider.list_open_prs(prefix):
-            state = _state(pr)
-            if state is None or pr.number in found:
-                continue
-            if (group and state.group != group) or (app and state.app != app):
-                continue
-            found[pr.number] = _pending(config, provider, pr, state)
+    for pr in provider.list_open_prs(PREFIXES):  # one listing for all prefixes (issue 17: it was one per prefix)
+        state = _state(pr)
+        if state is None or pr.number in found:
+            continue
+        if (group and state.group != group) or (app and state.app != app):
+            continue
+        found[pr.number] = _pending(config, provider, pr, state)
     return sorted(found.values(), key=lambda p: (p.created_at or 0, p.number))
 
 

@@ -151,7 +151,7 @@ class GitHubProvider:
     def get_pr(self, number: int) -> PullRequest:
         return self._keep(self._fetch_pull(number), full=True)
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         found = self._retry.call("list open pull requests", lambda: list(self._repo.get_pulls(state="open")))
         return [self._keep(p, full=False) for p in found if p.head.ref.startswith(head_prefix)]
 

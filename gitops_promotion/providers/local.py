@@ -127,7 +127,7 @@ class LocalForge:
                     return self._pr(raw)
         return None
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         with self._data() as data:
             return [self._pr(r) for r in data["prs"] if r["state"] == "open" and r["head"].startswith(head_prefix)]
 

@@ -77,3 +77,23 @@ def test_new_and_promote_start_few_git_processes(
     assert runs_in(git_log, work, 0)  # sanity: the shim saw the checkout's runs
     head = (work / ".git" / "HEAD").read_text().strip()
     assert head == "ref: refs/heads/main"
+
+
+@pytest.mark.parametrize("kind", ["github", "azdo"])
+def test_show_lists_open_pull_requests_once(
+    kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path
+) -> None:
+    forge = make_forge(kind, forges.app_names(3))
+    work = forges.checkout(forge, tmp_path / "work")
+    argv = ["--sourcedir", str(work), *forge.argv()]
+    for app in forges.app_names(3):
+        run = cli.run(["new", "--group", "apps", "--app", app, "--tag", "2.0.0", *argv])
+        assert run.code == 0, run.err
+    before = forge.request_count()
+    run = cli.run(["show", "--output", "json", *argv])
+    assert run.code == 0, run.err
+    assert run.out.count("promote/apps-app") == 3, run.out
+    requests = forge.fake.requests[before:]
+    paths = [str(getattr(r, "path", r)).split("?")[0] for r in requests]
+    listings = [path for path in paths if path.endswith(("/pulls", "/pullRequests"))]
+    assert len(listings) == 1, "\n".join(map(str, requests))
