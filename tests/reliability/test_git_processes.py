@@ -6,6 +6,7 @@ fake forge runs git too (in its bare repository), so only the runs in the checko
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 from pathlib import Path
@@ -97,3 +98,30 @@ def test_show_lists_open_pull_requests_once(
     paths = [str(getattr(r, "path", r)).split("?")[0] for r in requests]
     listings = [path for path in paths if path.endswith(("/pulls", "/pullRequests"))]
     assert len(listings) == 1, "\n".join(map(str, requests))
+
+
+def test_show_reads_every_gate_in_one_graphql_query(make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path) -> None:
+    """Gates open, closed and waiting, read in one query the fake validates against GitHub's GraphQL schema."""
+    forge = make_forge("github", forges.app_names(3))
+    work = forges.checkout(forge, tmp_path / "work")
+    argv = ["--sourcedir", str(work), *forge.argv()]
+    verdicts = {"app000": "success", "app001": "failure", "app002": None}
+    for app, verdict in verdicts.items():
+        assert cli.run(["new", "--group", "apps", "--app", app, "--tag", "2.0.0", *argv]).code == 0
+        number = next(pr.number for pr in forge.prs() if pr.state == "open" and pr.head.endswith(app))
+        merge = forge.merge(number)
+        git(work, "fetch", "-q", "origin")
+        run = cli.run(["promote", "--sha", merge, "--branch", "main", *argv])
+        assert run.code == 0, run.err
+        if verdict:
+            forge.fake.post_status(merge, "kustomization/apps-dev/0a1b2c3d", "pending")  # older, replaced below
+            forge.fake.post_status(merge, "kustomization/apps-dev/0a1b2c3d", verdict)
+    before = forge.request_count()
+    run = cli.run(["show", "--output", "json", *argv])
+    assert run.code == 0, run.err
+    pending = json.loads(run.out)["pending"]
+    gates = {p["app"]: (p["env"], p["gate"]) for p in pending}
+    assert gates == {"app000": ("qa", "open"), "app001": ("qa", "closed"), "app002": ("qa", "waiting")}
+    requests = [str(r) for r in forge.fake.requests[before:]]
+    assert sum("/statuses" in r for r in requests) == 0, "\n".join(requests)
+    assert sum(r.startswith("POST /graphql") for r in requests) == 1, "\n".join(requests)
