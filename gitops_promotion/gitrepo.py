@@ -320,9 +320,13 @@ class GitRepo:
 
         One process for hundreds of files is what keeps `show` fast on big repositories; None = missing.
         """
+        return [found[1] if found else None for found in self.read_objects_with_ids(names)]
+
+    def read_objects_with_ids(self, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """Like read_objects, each with its object id (so a blob read by path and by id is parsed once)."""
         wanted = [n for n in names if "\n" not in n]
         if not wanted:
-            return [None] * len(names)
+            return [None for _ in names]
         proc = self._run(["cat-file", "--batch"], env=self._env(auth=False), stdin="\n".join(wanted).encode() + b"\n")
         if proc.returncode != 0:
             msg = f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}"
@@ -334,7 +338,7 @@ class GitRepo:
             pos = end + 1
             if len(header) == 3 and header[2].isdigit():  # "<sha> <type> <size>", content, newline
                 size = int(header[2])
-                found[name] = out[pos : pos + size]
+                found[name] = (header[0].decode(), out[pos : pos + size])
                 pos += size + 1
         return [found.get(n) for n in names]
 

@@ -144,6 +144,21 @@ class BlobCache:
         self._repo = repo
         self._images: dict[str, FileImages | None] = {}
 
+    def add(self, blob: str, data: bytes, path: str) -> FileImages:
+        """Parse one blob read elsewhere (the branch heads) and keep it; a broken file raises, and is kept as
+        unreadable so the history does not parse it again."""
+        if blob in self._images:
+            images = self._images[blob]
+            if images is not None:
+                return images
+        try:
+            images = file_images(data, path)
+        except PromotionError:
+            self._images[blob] = None
+            raise
+        self._images[blob] = images
+        return images
+
     def load(self, blobs: Mapping[str, str]) -> None:
         """Read and parse ``blobs`` (blob id -> a path for error messages) not seen yet, in one batch."""
         todo = [b for b in blobs if b not in self._images]
