@@ -11,7 +11,7 @@ COPY gitops_promotion ./gitops_promotion
 RUN python -m venv /opt/gitops-promotion \
     && /opt/gitops-promotion/bin/python -m pip install --no-cache-dir --disable-pip-version-check /src
 
-# Runtime stage: the venv, git (GitPython drives it), tini as PID 1 so signals reach the CLI, no build tools.
+# Runtime stage: the venv, git (the CLI runs it), tini as PID 1 so signals reach the CLI, no build tools.
 FROM ${PYTHON_IMAGE}
 RUN apt-get update \
     && apt-get install -y --no-install-recommends git openssh-client ca-certificates tini \

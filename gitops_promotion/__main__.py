@@ -1,3 +1,3 @@
-from gitops_promotion.cli import main
+from gitops_promotion.entry import main
 
 raise SystemExit(main())

@@ -1,4 +1,7 @@
-"""The only module that runs git (through GitPython): branches, commits, pushes with lease, fetches, history.
+"""The only module that runs git: branches, commits, pushes with lease, fetches, history.
+
+git runs as plain subprocesses, each one counted: a promotion is a dozen git processes (issue 17), and importing
+GitPython (plus its two `git version` probes) cost more than the work itself.
 
 Credentials reach git through GIT_CONFIG_* environment variables (an http.extraheader), never through a URL or
 a command-line argument, so neither `git remote -v` nor an error message that echoes the command shows them.
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,21 +55,14 @@ class GitRepo:
     """A checkout. ``auth_header`` (e.g. ``Authorization: basic ...``) is sent on fetch and push only."""
 
     def __init__(self, root: Path, *, remote: str = "origin", auth_header: str | None = None) -> None:
-        import git
-
-        try:
-            self._repo = git.Repo(root, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            msg = f"--sourcedir {root}: not a git repository"
-            raise UsageError(msg) from None
-        if self._repo.bare:
-            msg = f"--sourcedir {root}: is a bare repository; run in a checkout"
-            raise UsageError(msg)
-        self.root = Path(self._repo.working_tree_dir or root)
+        top = _discover(root)
+        self.root = top
         self.remote = remote
         self.auth_header = auth_header
         self._secrets: list[str] = []
+        self._config: dict[str, list[str]] | None = None
         self._remote_url: str | None = None
+        self._dirty_before_reset: bool | None = None
         if auth_header:
             self._secrets.append(auth_header.split()[-1])
 
@@ -97,32 +94,56 @@ class GitRepo:
         return env
 
     def remote_url_cached(self) -> str:
-        if self._remote_url is None:
-            self._remote_url = self.git("remote", "get-url", self.remote, check=False)
-        return self._remote_url
+        return self.remote_url()
 
     def git(self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None) -> str:
         """Run ``git args`` in the checkout and return stdout; failures become one-line GitErrors."""
-        import git
-
-        try:
-            out: str = self._repo.git.execute(
-                ["git", *args], env={**self._env(auth=auth), **(env or {})}, strip_newline_in_stdout=True
-            )
-        except git.GitCommandError as exc:
+        proc = self._run(list(args), env={**self._env(auth=auth), **(env or {})})
+        if proc.returncode != 0:
             if not check:
                 return ""
-            stderr = (exc.stderr or "").strip().replace("\n", " ").removeprefix("stderr: ").strip("' ")
-            msg = redact(f"git {args[0]} failed: {stderr or exc.status}", self._secrets)
+            stderr = proc.stderr.decode(errors="replace").strip().replace("\n", " ").strip("' ")
+            msg = redact(f"git {args[0]} failed: {stderr or proc.returncode}", self._secrets)
             raise GitError(msg) from None
-        return out
+        return proc.stdout.decode(errors="replace").removesuffix("\n")
+
+    def _run(self, args: list[str], *, env: Mapping[str, str], stdin: bytes | None = None) -> _Completed:
+        return subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            env={**os.environ, **env},
+        )
+
+    def config(self, key: str) -> str:
+        """The last value of config ``key``, "" when unset (the whole config is read once, in one process)."""
+        values = self._read_config().get(key)
+        return values[-1] if values else ""
+
+    def _read_config(self) -> dict[str, list[str]]:
+        if self._config is None:
+            self._config = {}
+            for item in self.git("config", "--list", "-z", check=False).split("\0"):
+                name, _, value = item.partition("\n")
+                if name:
+                    self._config.setdefault(name, []).append(value)  # git prints section and key in lower case
+        return self._config
 
     # -- refs ----------------------------------------------------------------------------------------------
     def remote_url(self) -> str:
-        return self.git("remote", "get-url", self.remote, check=False)
+        """The remote's URL as git uses it (``insteadOf`` applied), "" without the remote; asked once."""
+        if self._remote_url is None:
+            url = self.config(f"remote.{self.remote}.url") if self.has_remote() else ""
+            self._remote_url = _instead_of(url, self._read_config())
+        return self._remote_url
 
     def has_remote(self) -> bool:
-        return self.remote in self.git("remote").split()
+        # What `git remote` lists: the remotes configured with a URL or a fetch refspec.
+        prefix = f"remote.{self.remote}."
+        return any(key in (f"{prefix}url", f"{prefix}fetch") for key in self._read_config())
 
     def head_sha(self) -> str:
         return self.git("rev-parse", "HEAD")
@@ -186,11 +207,24 @@ class GitRepo:
     def is_dirty(self) -> bool:
         return bool(self.git("status", "--porcelain", "--untracked-files=no"))
 
+    def branch_and_dirty(self) -> tuple[str | None, bool]:
+        """The checked-out branch (None when detached) and whether tracked files changed: one `git status`."""
+        out = self.git("status", "--porcelain=v2", "--branch", "--untracked-files=no")
+        branch, dirty = None, False
+        for line in out.splitlines():
+            if line.startswith("# branch.head "):
+                head = line.removeprefix("# branch.head ")
+                branch = None if head == "(detached)" else head
+            elif not line.startswith("#"):
+                dirty = True
+        return branch, dirty
+
     def checkout_reset(self, branch: str, start: str) -> None:
         """Create or reset local ``branch`` at ``start`` and check it out (works from a detached HEAD)."""
-        if self.is_dirty():
+        if self._dirty_before_reset if self._dirty_before_reset is not None else self.branch_and_dirty()[1]:
             msg = f"{self.root}: the checkout has uncommitted changes; commit or stash them first"
             raise GitError(msg)
+        self._dirty_before_reset = None
         self.git("checkout", "--quiet", "-B", branch, start)
 
     def checkout(self, ref: str) -> None:
@@ -198,21 +232,34 @@ class GitRepo:
 
     @contextmanager
     def restore_head(self) -> Iterator[None]:
-        """Return to the branch (or detached commit) that was checked out before the block."""
-        before = self.current_branch() or self.head_sha()
+        """Return to the branch (or detached commit) that was checked out before the block.
+
+        One `git status` tells both where HEAD is and whether the tree is clean (checkout_reset asks the latter
+        first thing inside the block). A block that ends normally has committed its edits or made none, so only
+        one that failed asks again: a half-edited tree is left for the user to see, not carried to ``before``.
+        """
+        branch, dirty = self.branch_and_dirty()
+        before = branch or self.head_sha()
+        self._dirty_before_reset = dirty
         try:
             yield
-        finally:
+        except BaseException:
+            self._dirty_before_reset = None
             if not self.is_dirty():
                 self.git("checkout", "--quiet", before, check=False)
+            raise
+        self._dirty_before_reset = None
+        self.git("checkout", "--quiet", before, check=False)
 
-    def commit(self, message: str, paths: Sequence[Path], identity: Identity) -> str | None:
-        """Commit ``paths`` and return the new sha; None when nothing changed (no empty commits)."""
+    def commit(self, message: str, paths: Sequence[Path], identity: Identity, *, tracked: bool = False) -> str | None:
+        """Commit ``paths`` and return the new sha; None when nothing changed (no empty commits).
+
+        ``tracked``: every path is a file git already tracks (edited markers), so `git commit -- paths` takes
+        them without a `git add` first; new files and directories need the default.
+        """
         rel = [str(p.relative_to(self.root)) if p.is_absolute() else str(p) for p in paths]
-        if rel:
+        if rel and not tracked:
             self.git("add", "--all", "--", *rel)
-        if not self.git("diff", "--cached", "--name-only"):
-            return None
         # Environment variables, not -c user.*: GIT_AUTHOR_* set by a CI runner would otherwise win.
         who = {
             "GIT_AUTHOR_NAME": identity.name,
@@ -220,7 +267,17 @@ class GitRepo:
             "GIT_COMMITTER_NAME": identity.name,
             "GIT_COMMITTER_EMAIL": identity.email,
         }
-        self.git("commit", "--quiet", "--no-verify", "-m", message, env=who)
+        # git itself says when nothing is staged (exit 1, "nothing to commit" on stdout): no `git diff` first.
+        only = ["--", *rel] if rel and tracked else []
+        proc = self._run(
+            ["commit", "--quiet", "--no-verify", "-m", message, *only], env={**self._env(auth=False), **who}
+        )
+        if proc.returncode != 0 and not proc.stderr.strip() and b"nothing" in proc.stdout:
+            return None
+        if proc.returncode != 0:
+            stderr = proc.stderr.decode(errors="replace").strip().replace("\n", " ")
+            msg = redact(f"git commit failed: {stderr or proc.returncode}", self._secrets)
+            raise GitError(msg)
         return self.head_sha()
 
     def push(self, branch: str, *, expect: str | None) -> None:
@@ -233,15 +290,8 @@ class GitRepo:
     # -- history -------------------------------------------------------------------------------------------
     def show(self, rev: str, path: str) -> bytes | None:
         """The bytes of ``path`` at ``rev``, or None when it does not exist there."""
-        import git
-
-        try:
-            data: bytes = self._repo.git.execute(
-                ["git", "show", f"{rev}:{path}"], stdout_as_string=False, strip_newline_in_stdout=False
-            )
-        except git.GitCommandError:
-            return None
-        return data
+        proc = self._run(["show", f"{rev}:{path}"], env=self._env(auth=False))
+        return proc.stdout if proc.returncode == 0 else None
 
     def grep_files(self, rev: str, needle: str, paths: Sequence[str]) -> list[str]:
         """Files under ``paths`` at ``rev`` whose content contains ``needle`` (fixed string)."""
@@ -267,32 +317,21 @@ class GitRepo:
         return entries
 
     def is_ancestor(self, older: str, newer: str) -> bool:
-        import git
-
-        try:
-            self._repo.git.execute(["git", "merge-base", "--is-ancestor", older, newer])
-        except git.GitCommandError:
-            return False
-        return True
+        return self._run(["merge-base", "--is-ancestor", older, newer], env=self._env(auth=False)).returncode == 0
 
     def read_objects(self, names: Sequence[str]) -> list[bytes | None]:
         """The contents of many objects (``rev:path`` or blob ids) through one `git cat-file --batch`.
 
         One process for hundreds of files is what keeps `show` fast on big repositories; None = missing.
         """
-        import subprocess
+        return [found[1] if found else None for found in self.read_objects_with_ids(names)]
 
+    def read_objects_with_ids(self, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """Like read_objects, each with its object id (so a blob read by path and by id is parsed once)."""
         wanted = [n for n in names if "\n" not in n]
         if not wanted:
-            return [None] * len(names)
-        proc = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.root,
-            input="\n".join(wanted).encode() + b"\n",
-            capture_output=True,
-            check=False,
-            env={**os.environ, **self._env(auth=False)},
-        )
+            return [None for _ in names]
+        proc = self._run(["cat-file", "--batch"], env=self._env(auth=False), stdin="\n".join(wanted).encode() + b"\n")
         if proc.returncode != 0:
             msg = f"git cat-file failed: {proc.stderr.decode(errors='replace').strip()}"
             raise GitError(msg)
@@ -303,6 +342,43 @@ class GitRepo:
             pos = end + 1
             if len(header) == 3 and header[2].isdigit():  # "<sha> <type> <size>", content, newline
                 size = int(header[2])
-                found[name] = out[pos : pos + size]
+                found[name] = (header[0].decode(), out[pos : pos + size])
                 pos += size + 1
         return [found.get(n) for n in names]
+
+
+_Completed = subprocess.CompletedProcess[bytes]
+
+
+def _instead_of(url: str, config: Mapping[str, list[str]]) -> str:
+    """``url`` rewritten by ``url.<base>.insteadOf`` as git does it: the longest matching prefix wins."""
+    best, base = "", ""
+    for key, values in config.items():
+        if key.startswith("url.") and key.endswith(".insteadof"):
+            for prefix in values:
+                if url.startswith(prefix) and len(prefix) > len(best):
+                    best, base = prefix, key.removeprefix("url.").removesuffix(".insteadof")
+    return base + url.removeprefix(best) if best else url
+
+
+def _discover(root: Path) -> Path:
+    """The top of the checkout that holds ``root`` (a usage error for a bare repository or none at all)."""
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--is-bare-repository", "--show-toplevel"],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+    except (FileNotFoundError, NotADirectoryError):
+        proc = None
+    lines = proc.stdout.decode(errors="replace").splitlines() if proc is not None else []
+    if lines[:1] == ["true"]:
+        msg = f"--sourcedir {root}: is a bare repository; run in a checkout"
+        raise UsageError(msg)
+    if proc is None or proc.returncode != 0 or len(lines) < 2:
+        msg = f"--sourcedir {root}: not a git repository"
+        raise UsageError(msg)
+    return Path(lines[1])

@@ -21,16 +21,6 @@ class Identity:
 
 def identity_from(environ: Mapping[str, str], name: str | None, email: str | None, repo: GitRepo) -> Identity:
     """Commit identity: flags, then GITOPS_PROMOTION_GIT_* env, then `git config gitops-promotion.*`, then default."""
-    name = (
-        name
-        or environ.get("GITOPS_PROMOTION_GIT_NAME")
-        or repo.git("config", "--get", "gitops-promotion.name", check=False)
-        or DEFAULT_NAME
-    )
-    email = (
-        email
-        or environ.get("GITOPS_PROMOTION_GIT_EMAIL")
-        or repo.git("config", "--get", "gitops-promotion.email", check=False)
-        or DEFAULT_EMAIL
-    )
+    name = name or environ.get("GITOPS_PROMOTION_GIT_NAME") or repo.config("gitops-promotion.name") or DEFAULT_NAME
+    email = email or environ.get("GITOPS_PROMOTION_GIT_EMAIL") or repo.config("gitops-promotion.email") or DEFAULT_EMAIL
     return Identity(name=name, email=email)

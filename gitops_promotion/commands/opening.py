@@ -221,7 +221,7 @@ def _change(
     if ctx.dry_run:
         return _dry_run(ctx, state, branch, edits)
     apply_edits(edits)
-    return ctx.repo.commit(state.title, [e.path for e in edits], ctx.identity)
+    return ctx.repo.commit(state.title, [e.path for e in edits], ctx.identity, tracked=True)
 
 
 def _replaced(body: str | None, state: PromotionState) -> PromotionState | None:

@@ -44,10 +44,10 @@ def pin_digest(
     ``file:line`` and happens before any file, branch or pull request is touched.
     """
     from gitops_promotion.manifests.digests import app_image
-    from gitops_promotion.manifests.edit import load_files
+    from gitops_promotion.manifests.edit import load_app_files
     from gitops_promotion.manifests.forms import refuse_wrong_forms
 
-    files = load_files(paths, repo_root=repo_root)
+    files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
     refuse_wrong_forms(files, group, app)
     image = app_image(files, group, app)
     need = digest is None and bool(image.digest_markers)

@@ -19,10 +19,14 @@ def deployed_at(repo: GitRepo, rev: str, path: str, group: str, app: str) -> Dep
     """The image ``group:app`` markers under ``path`` say at ``rev``; None when there is no such marker."""
     from gitops_promotion.history.timeline import combine, file_images
 
+    names = [name for name in repo.grep_files(rev, MARKER_TEXT, [path]) if is_manifest_path(name)]
     per_file = []
-    for name in repo.grep_files(rev, MARKER_TEXT, [path]):
-        data = repo.show(rev, name) if is_manifest_path(name) else None
-        image = file_images(data, name).get((group, app)) if data is not None else None
+    # One `git cat-file --batch` for every candidate, and only files that can name the app are parsed: its name
+    # in the bytes, or a JSON escape that could spell it (issue 17: one `git show` per file was most of promote).
+    for name, data in zip(names, repo.read_objects([f"{rev}:{name}" for name in names]), strict=True):
+        if data is None or (app.encode() not in data and b"\\u" not in data):
+            continue
+        image = file_images(data, name).get((group, app))
         if image is not None:
             per_file.append((name, image))
     if not per_file:

@@ -21,7 +21,6 @@ from gitops_promotion.history.timeline import (
     Change,
     Image,
     combine,
-    file_images,
     read_log,
     replay,
     under,
@@ -103,7 +102,7 @@ def collect(
     notes: list[str] = []
     envs = _heads(ctx, fetch=fetch, notes=notes)
     blobs = BlobCache(ctx.repo)
-    heads = _read_heads(ctx, envs, group, notes)
+    heads = _read_heads(ctx, envs, group, notes, blobs)
     groups = sorted({key[0] for per_env in heads.values() for key in per_env} | ({group} if group else set()))
     history: dict[AppKey, list[Change]] = {}
     per_env_changes: dict[str, dict[AppKey, list[Change]]] = {}
@@ -182,9 +181,12 @@ def _belongs(ctx: Context, env: str) -> Callable[[str, str], bool]:
 
 
 def _read_heads(
-    ctx: Context, envs: list[EnvHead], group: str | None, notes: list[str]
+    ctx: Context, envs: list[EnvHead], group: str | None, notes: list[str], blobs: BlobCache
 ) -> dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]]:
-    """env -> app -> (image, files) at each env's branch head: one grep and one batch read per branch."""
+    """env -> app -> (image, files) at each env's branch head: one grep and one batch read per branch.
+
+    Each blob is parsed into ``blobs``, which the history reads next: a file at the head is parsed once.
+    """
     result: dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]] = {e.name: {} for e in envs}
     by_rev: dict[str, list[EnvHead]] = {}
     for env in envs:
@@ -193,14 +195,14 @@ def _read_heads(
     for rev, on_rev in by_rev.items():
         specs = sorted({ctx.location(e.name, group).path or "." for e in on_rev}) if group else []
         names = [n for n in ctx.repo.grep_files(rev, MARKER_TEXT, specs) if is_manifest_path(n)]
-        contents = ctx.repo.read_objects([f"{rev}:{n}" for n in names])
+        contents = ctx.repo.read_objects_with_ids([f"{rev}:{n}" for n in names])
         found: dict[str, dict[AppKey, list[tuple[str, Image]]]] = {e.name: {} for e in on_rev}
         belongs = {e.name: _belongs(ctx, e.name) for e in on_rev}
-        for name, data in zip(names, contents, strict=True):
-            if data is None:
+        for name, read in zip(names, contents, strict=True):
+            if read is None:
                 continue
             try:
-                images = file_images(data, name)
+                images = blobs.add(read[0], read[1], name)
             except PromotionError as exc:
                 notes.append(f"{name} (branch {on_rev[0].branch}): markers not read: {exc}")
                 continue

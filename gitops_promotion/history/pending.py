@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol, cast
+
 from gitops_promotion.config import Config
 from gitops_promotion.gate import read_gate, selection_for
 from gitops_promotion.history.inventory import Pending
-from gitops_promotion.providers.base import Provider, PullRequest
+from gitops_promotion.providers.base import CommitStatus, Provider, PullRequest
 from gitops_promotion.state import DEPLOY_PREFIXES, PromotionState, StateError, parse_state
 
-# One listing per kind of branch the tool opens (targeted by head prefix, DESIGN 7).
 _GATE = {"success": "open", "failure": "closed", "pending": "waiting", "none": "waiting"}
 
 
@@ -16,16 +18,35 @@ def read_pending(
     config: Config, provider: Provider, *, group: str | None = None, app: str | None = None
 ) -> list[Pending]:
     """Open PRs carrying our metadata (optionally for one group/app) with their gate state; oldest first."""
-    found: dict[int, Pending] = {}
-    for prefix in DEPLOY_PREFIXES:
-        for pr in provider.list_open_prs(prefix):
-            state = _state(pr)
-            if state is None or pr.number in found:
-                continue
-            if (group and state.group != group) or (app and state.app != app):
-                continue
-            found[pr.number] = _pending(config, provider, pr, state)
-    return sorted(found.values(), key=lambda p: (p.created_at or 0, p.number))
+    wanted: dict[int, tuple[PullRequest, PromotionState]] = {}
+    for pr in provider.list_open_prs(DEPLOY_PREFIXES):  # one listing for all prefixes (issue 17: it was one per prefix)
+        state = _state(pr)
+        if state is None or pr.number in wanted:
+            continue
+        if (group and state.group != group) or (app and state.app != app):
+            continue
+        wanted[pr.number] = (pr, state)
+    statuses = _statuses(provider, [s.sha for _, s in wanted.values() if _gated(config, s)])
+    found = [_pending(config, statuses, pr, state) for pr, state in wanted.values()]
+    return sorted(found, key=lambda p: (p.created_at or 0, p.number))
+
+
+class _ManyStatuses(Protocol):
+    def commit_statuses_many(self, shas: Sequence[str]) -> dict[str, list[CommitStatus]]: ...
+
+
+def _statuses(provider: Provider, shas: list[str]) -> dict[str, list[CommitStatus]]:
+    """Every gated commit's statuses: one query where the forge can batch (GitHub GraphQL), else one each."""
+    if not shas:
+        return {}
+    if hasattr(provider, "commit_statuses_many"):
+        return cast(_ManyStatuses, provider).commit_statuses_many(shas)
+    return {sha: provider.commit_statuses(sha) for sha in dict.fromkeys(shas)}
+
+
+def _gated(config: Config, state: PromotionState) -> bool:
+    previous = config.previous_env(state.env) if state.env in config.env_names else None
+    return state.type == "promote" and previous is not None and bool(state.sha)
 
 
 def _state(pr: PullRequest) -> PromotionState | None:
@@ -35,11 +56,13 @@ def _state(pr: PullRequest) -> PromotionState | None:
         return None
 
 
-def _pending(config: Config, provider: Provider, pr: PullRequest, state: PromotionState) -> Pending:
+def _pending(
+    config: Config, statuses: dict[str, list[CommitStatus]], pr: PullRequest, state: PromotionState
+) -> Pending:
     gate, detail = "n/a", ""
     previous = config.previous_env(state.env) if state.env in config.env_names else None
     if state.type == "promote" and previous is not None and state.sha:
-        reading = read_gate(provider.commit_statuses(state.sha), selection_for(config, state.group, previous.name))
+        reading = read_gate(statuses.get(state.sha, []), selection_for(config, state.group, previous.name))
         gate, detail = _GATE[reading.verdict], reading.describe()
     elif state.type != "promote":
         detail = f"{state.type}: gated by policy when opened"

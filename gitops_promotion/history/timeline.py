@@ -1,8 +1,8 @@
 """Image history from git objects: what each marker file says, and every change of an app's image in an env.
 
-One `git log --first-parent --raw` per environment path lists the blobs each commit wrote; every distinct blob
-is read once (one `git cat-file --batch`) and parsed once, then the log is replayed oldest first. First-parent
-history is what the environment's branch saw: a merge commit is the moment a PR's change arrived.
+One `git log --first-parent --raw -G` per environment path lists the marker blobs each commit wrote; every
+distinct blob is read once (one `git cat-file --batch`) and parsed once, then the log is replayed oldest first.
+First-parent history is what the environment's branch saw: a merge commit is the moment a PR's change arrived.
 """
 
 from __future__ import annotations
@@ -92,7 +92,13 @@ class CommitFiles:
 
 
 def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[CommitFiles]:
-    """First-parent commits of ``rev`` touching ``pathspecs``, oldest first, with the candidate blobs."""
+    """First-parent commits of ``rev`` that add or remove a marker line under ``pathspecs``, oldest first, each
+    with the blobs of the files whose marker lines changed.
+
+    A marker and the value it marks share a line (DESIGN 3), so a change of any image adds and removes a line
+    holding the token: the pickaxe (``-G``) lets git skip every other commit and file, and only blobs that hold
+    markers are read (issue 17: reading every blob ever touched cost seconds and hundreds of MiB at 100k files).
+    """
     specs = sorted({p or "." for p in pathspecs}) or ["."]
     out = repo.git(
         "log",
@@ -101,6 +107,8 @@ def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[CommitFi
         "--raw",
         "--no-abbrev",
         "--no-renames",
+        "--no-textconv",
+        r"-G\$imagepolicy",
         "-z",
         "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ct%x1f%s",
         rev,
@@ -130,6 +138,21 @@ class BlobCache:
     def __init__(self, repo: GitRepo) -> None:
         self._repo = repo
         self._images: dict[str, FileImages | None] = {}
+
+    def add(self, blob: str, data: bytes, path: str) -> FileImages:
+        """Parse one blob read elsewhere (the branch heads) and keep it; a broken file raises, and is kept as
+        unreadable so the history does not parse it again."""
+        if blob in self._images:
+            images = self._images[blob]
+            if images is not None:
+                return images
+        try:
+            images = file_images(data, path)
+        except PromotionError:
+            self._images[blob] = None
+            raise
+        self._images[blob] = images
+        return images
 
     def load(self, blobs: Mapping[str, str]) -> None:
         """Read and parse ``blobs`` (blob id -> a path for error messages) not seen yet, in one batch."""

@@ -38,6 +38,18 @@ def load_files(paths: Sequence[Path], *, repo_root: Path) -> list[ParsedFile]:
     return [parse_file(data, path, relative(path, repo_root)) for path, data in candidates]
 
 
+def load_app_files(paths: Sequence[Path], *, repo_root: Path, group: str, app: str) -> list[ParsedFile]:
+    """The candidates that may hold ``group:app``'s markers, parsed; the others only have their markers checked."""
+    from gitops_promotion.manifests.prescreen import may_target
+
+    candidates = read_candidates(paths, repo_root=repo_root)
+    return [
+        parse_file(data, path, rel)
+        for path, data in candidates
+        if may_target(data, rel := relative(path, repo_root), group, app)
+    ]
+
+
 def scan_markers(paths: Sequence[Path], *, repo_root: Path) -> list[Marker]:
     """All markers in all candidates under ``paths``, in path and line order."""
     return [marker for parsed in load_files(paths, repo_root=repo_root) for marker in parsed.markers]
@@ -56,12 +68,14 @@ def plan_edits(
     """The edits that set ``group:app`` to ``tag`` (and ``digest``); only files whose bytes change.
 
     A ``:digest`` marker without ``digest`` is refused, unless ``probe`` (a throw-away edit that is never
-    committed, as the feature render's probe tag).
+    committed, as the feature render's probe tag). Only files that may hold the target's marker are parsed in
+    full; the others are decoded and their marker comments checked (prescreen.may_target). The error for a
+    missing marker lists every marker, so it parses all.
     """
-    files = load_files(paths, repo_root=repo_root)
+    files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
     targets = [site for parsed in files for site in parsed.sites if _is_target(site.marker, group, app)]
     if not targets:
-        raise _no_marker(files, paths, repo_root, group, app)
+        raise _no_marker(load_files(paths, repo_root=repo_root), paths, repo_root, group, app)
     _refuse_unsafe(files, group, app, tag, digest, probe=probe)
     edits = []
     for parsed in files:

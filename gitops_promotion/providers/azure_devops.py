@@ -338,7 +338,7 @@ class AzureDevOpsProvider:
                     return self._full(raw)  # the query cuts descriptions like a search does
         return None
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         from azure.devops.v7_1.git.models import GitPullRequestSearchCriteria
 
         # The API filters by exact source ref only, so a prefix means paging through the active PRs.

@@ -79,8 +79,8 @@ class Provider(Protocol):
         """The merged PR into ``base`` whose merge produced commit ``sha`` (None for a direct push)."""
         ...
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
-        """Open PRs whose head branch starts with ``head_prefix`` (for `show`)."""
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
+        """Open PRs whose head branch starts with ``head_prefix`` (or one of several: one listing, for `show`)."""
         ...
 
     def commit_statuses(self, sha: str) -> list[CommitStatus]:

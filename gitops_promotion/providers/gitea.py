@@ -11,7 +11,7 @@ import base64
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
@@ -114,7 +114,7 @@ class GiteaProvider:
     def get_pr(self, number: int) -> PullRequest:
         return _to_pr(self._http.call(f"read pull request #{number}", "GET", self._url(f"/pulls/{number}")).json())
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         found: list[PullRequest] = []
         for page in range(1, MAX_PAGES + 1):
             params = {"state": "open", "limit": PAGE, "page": page}
@@ -229,3 +229,10 @@ def build(settings: ProviderSettings, *, sleep: Callable[[float], None] = time.s
         msg = "no Gitea token: pass --token or set GITEA_TOKEN (a token with write:repository scope)"
         raise UsageError(msg)
     return GiteaProvider(GiteaHttp(token, sleep=sleep), location, token)
+
+
+if TYPE_CHECKING:  # mypy holds the adapter to the Protocol commands use it through
+    from gitops_promotion.providers.base import Provider
+
+    def _conforms(provider: GiteaProvider) -> Provider:
+        return provider

@@ -8,9 +8,9 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from github import Auth, Github, GithubException
 from github.PullRequest import PullRequest as GhPullRequest
@@ -151,7 +151,7 @@ class GitHubProvider:
     def get_pr(self, number: int) -> PullRequest:
         return self._keep(self._fetch_pull(number), full=True)
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         found = self._retry.call("list open pull requests", lambda: list(self._repo.get_pulls(state="open")))
         return [self._keep(p, full=False) for p in found if p.head.ref.startswith(head_prefix)]
 
@@ -210,13 +210,13 @@ class GitHubProvider:
             write=True,
         )
 
-    def _graphql(self, what: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    def _graphql(self, what: str, query: str, variables: dict[str, Any], *, write: bool = True) -> dict[str, Any]:
         requester = self._gh.requester
         payload = {"query": query, "variables": variables}
         _, data = self._retry.call(
             what,
             lambda: requester.requestJsonAndCheck("POST", self._location.graphql_url, input=payload),
-            write=True,
+            write=write,
         )
         errors = data.get("errors") if isinstance(data, dict) else None
         if errors:
@@ -259,6 +259,20 @@ class GitHubProvider:
         new_etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
         items = json.loads(body) if status == 200 and body else []
         return status, str(new_etag) if new_etag else None, items
+
+    def commit_statuses_many(self, shas: Sequence[str]) -> dict[str, list[CommitStatus]]:
+        """The statuses of many commits (newest per context, newest first) in one GraphQL query per hundred."""
+        from gitops_promotion.providers import github_graphql as gql
+
+        unique = list(dict.fromkeys(shas))
+        found: dict[str, list[CommitStatus]] = {}
+        for start in range(0, len(unique), gql.MAX_PER_QUERY):
+            chunk = unique[start : start + gql.MAX_PER_QUERY]
+            query = gql.statuses_query(len(chunk))
+            names = gql.variables(self._location.owner, self._location.repo, chunk)
+            data = self._graphql(f"read the statuses of {len(chunk)} commits", query, names, write=False)
+            found.update(gql.parse_statuses(data, chunk))
+        return found
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
         """Nothing to do: on GitHub the workflow job running `status` is itself the required check."""
@@ -372,3 +386,10 @@ def build(
         lazy=True,
     )
     return GitHubProvider(gh, location, token, resilience, warnings)
+
+
+if TYPE_CHECKING:  # mypy holds the adapter to the Protocol commands use it through
+    from gitops_promotion.providers.base import Provider
+
+    def _conforms(provider: GitHubProvider) -> Provider:
+        return provider

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gitlab
 import requests
@@ -157,7 +157,7 @@ class GitLabProvider:
     def get_pr(self, number: int) -> PullRequest:
         return _to_pr(self._call(f"read merge request !{number}", "get", f"/merge_requests/{number}"))
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         found = self._call(
             "list open merge requests",
             "list",
@@ -288,3 +288,10 @@ def build(settings: ProviderSettings) -> GitLabProvider:
         user_agent="gitops-promotion",
     )
     return GitLabProvider(gl, location, token)
+
+
+if TYPE_CHECKING:  # mypy holds the adapter to the Protocol commands use it through
+    from gitops_promotion.providers.base import Provider
+
+    def _conforms(provider: GitLabProvider) -> Provider:
+        return provider

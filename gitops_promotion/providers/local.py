@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_promotion.ci.identity import Identity
 from gitops_promotion.errors import GitError, ProviderError, PullRequestExists
@@ -127,7 +127,7 @@ class LocalForge:
                     return self._pr(raw)
         return None
 
-    def list_open_prs(self, head_prefix: str) -> list[PullRequest]:
+    def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         with self._data() as data:
             return [self._pr(r) for r in data["prs"] if r["state"] == "open" and r["head"].startswith(head_prefix)]
 
@@ -234,3 +234,10 @@ def merge_refs(git_dir: Path, *, base: str, head: str, message: str, identity: I
     commit = run("commit-tree", tree, *parents, "-m", message)
     run("update-ref", f"refs/heads/{base}", commit, base_sha)
     return commit
+
+
+if TYPE_CHECKING:  # mypy holds the adapter to the Protocol commands use it through
+    from gitops_promotion.providers.base import Provider
+
+    def _conforms(provider: LocalForge) -> Provider:
+        return provider

@@ -202,7 +202,7 @@ class Routes:
 
     # -- GraphQL --------------------------------------------------------------------------------------------
     def graphql(self, document: graphql.DocumentNode, variables: Mapping[str, Any], actor: str) -> dict[str, Any]:
-        """Execute a validated document with resolvers for the two auto-merge mutations."""
+        """Execute a validated document: the two auto-merge mutations and the commit statuses `show` reads."""
         root = _MutationRoot(self, actor)
         result = graphql.execute(self.schemas.graphql, document, root_value=root, variable_values=dict(variables))
         out: dict[str, Any] = {"data": result.data}
@@ -270,7 +270,36 @@ class _MutationRoot:
             raise _GraphQLRefusalError(refusal.message) from None
         return self._payload(pr, input.get("clientMutationId"))
 
+    def repository(self, info: object, owner: str, name: str, **_: object) -> _RepositoryNode:
+        """The query root's `repository`: commits and their statuses (what `show` reads for its gates)."""
+        return _RepositoryNode(self.routes)
+
     def disablePullRequestAutoMerge(self, info: object, input: dict[str, Any]) -> dict[str, Any]:
         pr = self._pr(input["pullRequestId"])
         self.routes.state.disable_auto_merge(pr)
         return self._payload(pr, input.get("clientMutationId"))
+
+
+class _RepositoryNode:
+    """`Repository.object(oid:)` as a Commit whose `status.contexts` holds the newest status of each context."""
+
+    def __init__(self, routes: Routes) -> None:
+        self.routes = routes
+
+    def object(self, info: object, oid: str | None = None, expression: str | None = None) -> dict[str, Any] | None:
+        if oid is None:
+            return None
+        newest: dict[str, Any] = {}
+        for status in self.routes.state.statuses_for(oid):  # newest first
+            newest.setdefault(status.context, status)
+        contexts = [
+            {
+                "context": s.context,
+                "state": s.state.upper(),
+                "createdAt": s.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "description": s.description,
+                "targetUrl": s.target_url,
+            }
+            for s in newest.values()
+        ]
+        return {"__typename": "Commit", "status": {"contexts": contexts} if contexts else None}

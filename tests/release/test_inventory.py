@@ -251,3 +251,46 @@ def test_shallow_clone_is_noted(tmp_path: Path) -> None:
     assert any(note.startswith("the clone is shallow") for note in inv.notes)
     web = inv.cell(("apps", "web"), "dev")
     assert web.image == Image("1.3", DIGEST) and web.arrived is not None  # the boundary commit stands in
+
+
+def test_history_ignores_edits_off_the_marker_line_and_follows_moved_markers(tmp_path: Path) -> None:
+    """The log reads only commits and files whose marker lines changed (git's pickaxe, issue 17)."""
+    repo = make_repo(
+        tmp_path,
+        DIR_CONFIG,
+        {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0") for e in ("dev", "qa", "prod")}},
+    )
+    scaled = deployment("apps", "web", "1.0").replace("metadata:", "metadata:\n  labels: {scaled: 'yes'}", 1)
+    assert scaled != deployment("apps", "web", "1.0")
+    repo.direct("main", {"apps/dev/web.yaml": scaled}, "label dev", at=T0 + HOUR)
+    # The marker moves to another file with the same tag: no change; then a new tag in the new file.
+    repo.direct(
+        "main",
+        {"apps/dev/web.yaml": None, "apps/dev/web/deploy.yaml": deployment("apps", "web", "1.0")},
+        "move dev",
+        at=T0 + 2 * HOUR,
+    )
+    repo.direct("main", {"apps/dev/web/deploy.yaml": deployment("apps", "web", "2.0")}, "dev 2.0", at=T0 + 3 * HOUR)
+    inv = collect(context(repo.work), clock=lambda: T0 + 4 * HOUR)
+    changes = [(c.env, c.image.tag if c.image else None, c.commit.subject) for c in inv.history[("apps", "web")]]
+    assert changes[3:] == [("dev", "2.0", "dev 2.0")]
+    assert [c[:2] for c in changes[:3]] == [("dev", "1.0"), ("qa", "1.0"), ("prod", "1.0")]
+    assert inv.cell(("apps", "web"), "dev").files == ("apps/dev/web/deploy.yaml",)
+
+
+def test_broken_file_at_a_branch_head_is_a_note_and_parsed_once(tmp_path: Path) -> None:
+    """A head file is parsed once for the matrix and the history (one BlobCache); a broken one is a note."""
+    repo = make_repo(
+        tmp_path,
+        DIR_CONFIG,
+        {"main": {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0") for e in ("dev", "qa", "prod")}},
+    )
+    repo.direct(
+        "main", {"apps/qa/web.yaml": 'a: [unclosed\n# {"$imagepolicy": "apps:web"}\n'}, "break qa", at=T0 + HOUR
+    )
+    inv = collect(context(repo.work), clock=lambda: T0 + 2 * HOUR)
+    assert any(n.startswith("apps/qa/web.yaml (branch main): markers not read:") for n in inv.notes), inv.notes
+    assert inv.cell(("apps", "web"), "qa").image is None
+    assert inv.cell(("apps", "web"), "dev").image == Image("1.0", None)
+    changes = [(c.env, c.image.tag if c.image else None) for c in inv.history[("apps", "web")]]
+    assert changes == [("dev", "1.0"), ("qa", "1.0"), ("prod", "1.0")]  # the broken commit changes nothing

@@ -86,6 +86,7 @@ def test_identity_precedence(example_repo: tuple[Path, Path]) -> None:
     repo = GitRepo(work)
     assert identity_from({}, None, None, repo) == Identity()
     git(work, "config", "gitops-promotion.name", "From Config")
+    repo = GitRepo(work)  # a run reads the config once: a new run sees the change
     assert identity_from({}, None, None, repo).name == "From Config"
     assert identity_from({"GITOPS_PROMOTION_GIT_NAME": "Env"}, None, None, repo).name == "Env"
     assert identity_from({"GITOPS_PROMOTION_GIT_NAME": "Env"}, "Flag", "f@x", repo) == Identity("Flag", "f@x")
