@@ -189,6 +189,13 @@ class GitRepo:
             raise GitError(msg)
         self.git("checkout", "--quiet", "-B", branch, start)
 
+    def checkout_detached(self, start: str) -> None:
+        """Check out ``start`` on a detached HEAD: commits made there move no branch (dry runs)."""
+        if self.is_dirty():
+            msg = f"{self.root}: the checkout has uncommitted changes; commit or stash them first"
+            raise GitError(msg)
+        self.git("checkout", "--quiet", "--detach", start)
+
     def checkout(self, ref: str) -> None:
         self.git("checkout", "--quiet", ref)
 

@@ -83,6 +83,15 @@ def provider_options(func: F) -> F:
     return func
 
 
+def dry_run_option(func: F) -> F:
+    """``--dry-run`` (and GITOPS_PROMOTION_DRY_RUN=true): show the diff and the forge calls, change nothing."""
+    return env_option(
+        "--dry-run",
+        is_flag=True,
+        help="Show the diff and the forge calls a real run would make; push, open, merge and post nothing.",
+    )(func)
+
+
 @dataclass(frozen=True)
 class RepoArgs:
     sourcedir: Path
@@ -96,6 +105,7 @@ class RepoArgs:
     api_url: str | None = None
     github_app_id: str | None = None
     github_app_private_key: str | None = None
+    dry_run: bool = False
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> RepoArgs:
@@ -213,4 +223,5 @@ def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str],
         identity=identity_from(environ, args.git_name, args.git_email, repo),
         provider_factory=factory,
         environ=environ,
+        dry_run=args.dry_run,
     )

@@ -10,7 +10,7 @@ import click
 if TYPE_CHECKING:
     from gitops_promotion.commands.policy_check import CheckKind
 
-from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import RepoArgs, dry_run_option, env_option, provider_options, repo_options, run
 
 
 def _app_options(func: Any) -> Any:
@@ -20,7 +20,9 @@ def _app_options(func: Any) -> Any:
 
 def _release_options(func: Any) -> Any:
     func = env_option("--requester", help="Who asks [default: GITHUB_ACTOR, BUILD_REQUESTEDFOR, git user.name].")(func)
-    func = env_option("--force", is_flag=True, help="Override a freeze (recorded in the PR).")(func)
+    # --force overrides a safety rule: a flag typed on purpose, never an environment variable (issue 14).
+    func = click.option("--force", is_flag=True, help="Override a freeze (recorded in the PR).")(func)
+    func = dry_run_option(func)
     return env_option("--reason", default="", help="Why; recorded in the PR body.")(func)
 
 
@@ -165,7 +167,7 @@ def policy() -> None:
     env_name="PR_TYPE",
     help="Kind of change to check.",
 )
-@env_option("--force", is_flag=True, help="As with release --force.")
+@click.option("--force", is_flag=True, help="As with release --force.")
 @repo_options
 def policy_check(*, group: str, app: str, tag: str, env: str, kind: str, force: bool, **kwargs: Any) -> int:
     """Explain whether TAG may go into ENV (exit 0 allowed, 1 blocked)."""

@@ -31,7 +31,9 @@ COMPLETE_VAR = "_GITOPS_PROMOTION_COMPLETE"  # click's default for prog name "gi
 )
 @env_option("--default-branch", help="Branch promotions merge into [default: the remote's HEAD, else main].")
 @env_option("--action-ref", help="The gitops-promotion action pinned by SHA: OWNER/REPO@<40-hex>.")
-@env_option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--force", is_flag=True, help="Overwrite files that already exist (a flag only, never an environment variable)."
+)
 @env_option(
     "--sourcedir", default=".", type=click.Path(file_okay=False, path_type=Path), help="GitOps repository checkout."
 )
