@@ -125,6 +125,7 @@ class Config(_Model):
     default_branch: str | None = None
     merge_method: Literal["merge", "squash", "rebase"] = "merge"
     delete_branch: bool = True
+    allow_moving_tags: bool = False  # latest, main, stable ...: refused unless set (gitops_promotion/moving_tags)
 
     @field_validator("status_timeout_minutes")
     @classmethod

@@ -92,6 +92,15 @@ def dry_run_option(func: F) -> F:
     )(func)
 
 
+def allow_moving_tag_option(func: F) -> F:
+    """``--allow-moving-tag``: a flag only, like --force: overriding a safety rule is typed on purpose."""
+    return click.option(
+        "--allow-moving-tag",
+        is_flag=True,
+        help="Accept a moving tag (latest, main, stable ...); or set allow_moving_tags: true in the config.",
+    )(func)
+
+
 @dataclass(frozen=True)
 class RepoArgs:
     sourcedir: Path
@@ -122,12 +131,22 @@ _TOKEN_VARS = {
 
 
 def resolve_token(provider: str, explicit: str | None, environ: dict[str, str]) -> str | None:
-    if explicit:
-        return explicit
-    for var in _TOKEN_VARS.get(provider, ()):
-        if environ.get(var):
-            return environ[var]
-    return None
+    """The token from --token or the forge's variables; one too short to be real is a usage error naming it."""
+    from gitops_promotion.errors import UsageError
+    from gitops_promotion.secrets import MIN_SECRET_LENGTH
+
+    found = [("--token (or GITOPS_PROMOTION_TOKEN)", explicit)] if explicit else []
+    found += [(var, environ[var]) for var in _TOKEN_VARS.get(provider, ()) if environ.get(var)]
+    if not found:
+        return None
+    source, token = found[0]
+    if len(token) < MIN_SECRET_LENGTH:
+        msg = (
+            f"{source} holds {len(token)} character(s): too short to be a real token (forges issue none shorter "
+            f"than {MIN_SECRET_LENGTH}); pass the token itself"
+        )
+        raise UsageError(msg)
+    return token
 
 
 def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], Any]) -> int:
@@ -141,7 +160,11 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], An
 
     environ = dict(os.environ)
     runtime = detect(environ, click.echo)
-    secrets = [s for s in (args.token, args.github_app_private_key, *_env_secrets(environ)) if s]
+    from gitops_promotion.secrets import MIN_SECRET_LENGTH
+
+    # A "token" too short to be real is refused below; masking it would hide every such letter in CI logs.
+    found = (args.token, args.github_app_private_key, *_env_secrets(environ))
+    secrets = [s for s in found if s and len(s) >= MIN_SECRET_LENGTH]
     for secret in secrets:
         runtime.mask(secret)
     from gitops_promotion.ci.logs import forward_logs

@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from gitops_promotion.cli.options import RepoArgs, dry_run_option, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import (
+    RepoArgs,
+    allow_moving_tag_option,
+    dry_run_option,
+    env_option,
+    provider_options,
+    repo_options,
+    run,
+)
 
 
 def _tag_options(func: Any) -> Any:
@@ -19,15 +27,22 @@ def _tag_options(func: Any) -> Any:
 
 @click.command()
 @_tag_options
+@allow_moving_tag_option
 @dry_run_option
 @repo_options
 @provider_options
-def new(group: str, app: str, tag: str, digest: str | None, **kwargs: Any) -> int:
+def new(group: str, app: str, tag: str, digest: str | None, allow_moving_tag: bool, **kwargs: Any) -> int:
     """Open (or update) the PR that puts TAG into the first environment."""
     from gitops_promotion.commands.new import new as new_command
 
     args = RepoArgs.from_kwargs(kwargs)
-    return run(args, "new", lambda context: new_command(context(), group=group, app=app, tag=tag, digest=digest))
+    return run(
+        args,
+        "new",
+        lambda context: new_command(
+            context(), group=group, app=app, tag=tag, digest=digest, allow_moving_tag=allow_moving_tag
+        ),
+    )
 
 
 @click.command()
@@ -66,7 +81,7 @@ def status(branch: str | None, timeout: str | None, **kwargs: Any) -> int:
         head = branch or detect(dict(os.environ), click.echo).pr_source_branch()
         head = head or os.environ.get("GITHUB_HEAD_REF") or os.environ.get("SYSTEM_PULLREQUEST_SOURCEBRANCH")
         try:
-            seconds = parse_duration(timeout, bare_unit="m") if timeout else None
+            seconds = parse_duration(timeout) if timeout else None
         except ValueError as exc:
             raise UsageError(f"--timeout: {exc}") from None
         ctx = context()
