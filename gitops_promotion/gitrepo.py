@@ -172,6 +172,21 @@ class GitRepo:
                 raise GitError(msg) from None
             raise
 
+    def remote_heads(self, branches: Sequence[str]) -> dict[str, str]:
+        """The remote commit of each of ``branches`` that exists, through ONE ls-remote (local refs without a
+        remote); a branch missing from the answer is missing on the remote."""
+        if not self.has_remote():
+            found = {b: self.rev(f"refs/heads/{b}") for b in branches}
+            return {b: sha for b, sha in found.items() if sha}
+        refs = [f"refs/heads/{b}" for b in dict.fromkeys(branches)]
+        out = self.git("ls-remote", "--heads", self.remote, *refs, auth=True)
+        heads = {}
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref.removeprefix("refs/heads/") in branches:
+                heads[ref.removeprefix("refs/heads/")] = sha
+        return heads
+
     def remote_branch_exists(self, branch: str) -> bool:
         if not self.has_remote():
             return self.rev(f"refs/heads/{branch}") is not None

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_promotion.commands import branch_guard, notify, rerun
+from gitops_promotion.commands import branch_guard, env_branches, notify, rerun
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, ManifestError, PolicyError, PromotionError, PullRequestExists
 from gitops_promotion.providers.base import PullRequest
@@ -56,7 +56,7 @@ def open_promotion(
     notes: list[str] = []  # rerun and dry-run notes, printed before the PR line
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         notes.clear()
-        remote_head = _remote_sha(ctx, branch)
+        remote_head = env_branches.head_and_env_branches(ctx, branch)
         known_absent = remote_head is None or (
             merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
         )
@@ -272,13 +272,6 @@ def _change(
         return _nothing_to_do(ctx, state, branch)
     apply_edits(edits)
     return ctx.repo.commit(state.title, [e.path for e in edits], ctx.identity)
-
-
-def _remote_sha(ctx: Context, branch: str) -> str | None:
-    if not ctx.repo.has_remote():
-        return ctx.repo.rev(f"refs/heads/{branch}")
-    out = ctx.repo.git("ls-remote", "--heads", ctx.repo.remote, f"refs/heads/{branch}", auth=True)
-    return out.split()[0] if out.strip() else None
 
 
 def _replaced(body: str | None, state: PromotionState) -> PromotionState | None:

@@ -35,6 +35,12 @@ CASES = [
         "--timeout: '30' needs a unit",
         argv=("status", "--branch", "promote/apps-app000", "--timeout", "30"),
     ),
+    Case(
+        "a later environment's branch is missing",
+        1,
+        "environment qa (branch: in gitops-promotion.yaml): branch 'nowhere' does not exist on remote 'origin'",
+        setup=config(forges.CONFIG.replace("  - name: qa\n", "  - name: qa\n    branch: nowhere\n")),
+    ),
     Case("one-character token", 2, "--token (or GITOPS_PROMOTION_TOKEN) holds 1 character(s)", extra={"token": "x"}),
 ]
 
