@@ -229,14 +229,13 @@ def _forge_checks(factory: Callable[[], object], branches: list[str], required_c
     try:
         result: list[Check] = settings_checks(base_branches=branches, required_check=required_check)
     except PromotionError as error:
-        return [
-            Check(
-                "forge settings readable",
-                False,
-                error.message,
-                fix="give the token read access to the repository settings (or --skip-forge)",
-            )
-        ]
+        # The message carries the fix for its kind; a network or token error is not a missing permission.
+        fix = {
+            "network": "fix the network or the API URL, then rerun (or --skip-forge)",
+            "auth": "pass a valid token (or --skip-forge)",
+            "transient": "rerun later (or --skip-forge)",
+        }.get(getattr(error, "kind", ""), "give the token read access to the repository settings (or --skip-forge)")
+        return [Check("forge settings readable", False, error.message, fix=fix)]
     return result
 
 
