@@ -60,7 +60,8 @@ def open_promotion(
         known_absent = remote_head is None or (
             merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
         )
-        _fetch_base(ctx, state, loc.branch, branch, None if known_absent else remote_head)
+        # The head branch comes along in the same fetch: a rerun compares with it, a failed PR write restores it.
+        _fetch_base(ctx, state, loc.branch, branch, remote_head)
         with ctx.repo.restore_head():
             done = _build(ctx, state, branch, write)
             if isinstance(done, Result):

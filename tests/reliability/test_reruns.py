@@ -5,6 +5,7 @@ auto-merge. For new, promote, release and rollback, on both fake forges."""
 from __future__ import annotations
 
 from tests.forge.fixtures import git
+from tests.reliability import forges
 from tests.reliability.test_gate_closed import APP, Flow, flow
 
 __all__ = ["flow"]  # the fixture, parametrised over both forges
@@ -16,7 +17,9 @@ def _twice(flow: Flow, *argv: str) -> None:
     branch = flow.open_pr().head
     pushed = git(flow.forge.bare, "rev-parse", f"refs/heads/{branch}")
     prs = len(flow.forge.prs())
-    again = flow.ok(*argv)
+    first_work, flow.work = flow.work, forges.checkout(flow.forge, flow.work.parent / f"fresh-{argv[0]}")
+    again = flow.ok(*argv)  # from a fresh clone, as in CI: it has never seen the branch's commit
+    flow.work = first_work
     assert f"{branch} already holds this change" in again.out, (first.out, again.out)
     assert "pushed nothing" in again.out
     assert git(flow.forge.bare, "rev-parse", f"refs/heads/{branch}") == pushed, f"{argv[0]} rerun moved {branch}"
