@@ -96,7 +96,7 @@ def test_every_writing_command_changes_nothing_in_dry_run(
         (("release", *app, "--tag", "3.0.0", "--env", "prod", "--reason", "hotfix", "--dry-run"), "would push"),
         (("rollback", *app, "--env", "dev", "--reason", "broken", "--dry-run"), "would open a pull request"),
         (("feature", *app, "--tag", "2.1.0", "--feature", "login", "--dry-run"), "would push feature/"),
-        (("feature-stale", "--max-age", "1s", "--dry-run"), "would push remove/stale-feature"),
+        (("feature-stale", "--max-age", "1s", "--dry-run"), "would remove apps/dev/app000-old"),
         (("status", "--branch", qa_head, "--dry-run"), "would post the gate status 'success'"),
     ]
     for argv, expected in commands:
