@@ -135,14 +135,18 @@ def _markers_check(config: Config, markers: set[tuple[str, str, str]], default_b
 
 def _env_branch_checks(config: Config, repo: GitRepo | None) -> list[Check]:
     checks = []
+    wanted = [env.branch for env in config.environments if env.branch]
+    heads: dict[str, str] = {}
+    problem = ""
+    try:
+        heads = repo.remote_heads(wanted) if repo is not None and wanted else {}  # one ls-remote for all
+    except PromotionError as error:
+        problem = error.message
     for env in config.environments:
         if env.branch is None:
             continue
-        try:
-            exists = repo.remote_branch_exists(env.branch) if repo is not None else False
-            detail = f"{env.name} deploys from {env.branch}"
-        except PromotionError as error:
-            exists, detail = False, error.message
+        exists = env.branch in heads
+        detail = problem or f"{env.name} deploys from {env.branch}"
         fix = f"create it from the default branch: git push origin HEAD:refs/heads/{env.branch}"
         checks.append(Check(f"environment branch {env.branch} exists", exists, detail, fix=fix))
     return checks
