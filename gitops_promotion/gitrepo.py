@@ -187,12 +187,6 @@ class GitRepo:
                 heads[ref.removeprefix("refs/heads/")] = sha
         return heads
 
-    def remote_branch_exists(self, branch: str) -> bool:
-        if not self.has_remote():
-            return self.rev(f"refs/heads/{branch}") is not None
-        out = self.git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}", auth=True)
-        return bool(out.strip())
-
     # -- working tree --------------------------------------------------------------------------------------
     def is_dirty(self) -> bool:
         return bool(self.git("status", "--porcelain", "--untracked-files=no"))
