@@ -71,3 +71,17 @@ def test_pr_creation_failing_past_the_retries_is_looked_up_and_created_again(
     assert "created branch promote/apps-app000 with pull request" in run.out
     assert len(forge.prs()) == 1
     assert invariants.problems(forge, ["app000"]) == []
+
+
+def test_doctor_without_network_says_network_not_permission(
+    make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forge = make_forge("github", ["app000"])
+    work = forges.checkout(forge, tmp_path / "work")
+    monkeypatch.setenv("GITHUB_API_URL", _dead_url())
+    run = cli.run(["doctor", "--sourcedir", str(work), *forge.argv()])
+    out = run.out + run.err
+    assert run.code != 0, out
+    assert NETWORK in out, out
+    assert "fix the network or the API URL" in out, out
+    assert "give the token read access" not in out, out
