@@ -144,6 +144,7 @@ class Config(_Model):
     merge_method: Literal["merge", "squash", "rebase"] = "merge"
     delete_branch: bool = True
     registry: Registry = Field(default_factory=Registry)
+    allow_moving_tags: bool = False  # latest, main, stable ...: refused unless set (gitops_promotion/moving_tags)
 
     @field_validator("status_timeout_minutes")
     @classmethod

@@ -30,8 +30,22 @@ class Context:
 
     @cached_property
     def provider(self) -> Provider:
-        """Built on first use so commands that need no forge (set-image, show offline) never load an SDK."""
-        return self.provider_factory()
+        """Built on first use so commands that need no forge (set-image, show offline) never load an SDK.
+
+        A dry run gets the recording wrapper: reads reach the forge, writes are listed in its ``calls``.
+        """
+        provider = self.provider_factory()
+        if self.dry_run:
+            from gitops_promotion.providers.dry_run import DryRunProvider
+
+            return DryRunProvider(provider)
+        return provider
+
+    def planned_calls(self) -> list[str]:
+        """The forge writes a dry run skipped (empty outside a dry run or before the provider was built)."""
+        if not self.dry_run or "provider" not in self.__dict__:
+            return []
+        return list(getattr(self.provider, "calls", []))
 
     def location(self, env: str, group: str) -> EnvLocation:
         return self.config.location(env, group, self.default_branch)

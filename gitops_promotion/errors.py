@@ -37,7 +37,12 @@ class GitError(PromotionError):
 
 
 class ProviderError(PromotionError):
-    """The forge API refused or failed a request."""
+    """The forge API refused or failed a request. ``kind`` says which fix applies (providers/failures.py):
+    network, auth, permission, transient (5xx, rate limit: a rerun may pass) or refused (anything else)."""
+
+    def __init__(self, message: str, *, kind: str = "refused", file: str | None = None, line: int | None = None):
+        super().__init__(message, file=file, line=line)
+        self.kind = kind
 
 
 class PolicyError(PromotionError):

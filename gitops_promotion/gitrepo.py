@@ -193,15 +193,24 @@ class GitRepo:
                 raise GitError(msg) from None
             raise
 
+    def remote_heads(self, branches: Sequence[str]) -> dict[str, str]:
+        """The remote commit of each of ``branches`` that exists, through ONE ls-remote (local refs without a
+        remote); a branch missing from the answer is missing on the remote."""
+        if not self.has_remote():
+            found = {b: self.rev(f"refs/heads/{b}") for b in branches}
+            return {b: sha for b, sha in found.items() if sha}
+        refs = [f"refs/heads/{b}" for b in dict.fromkeys(branches)]
+        out = self.git("ls-remote", "--heads", self.remote, *refs, auth=True)
+        heads = {}
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref.removeprefix("refs/heads/") in branches:
+                heads[ref.removeprefix("refs/heads/")] = sha
+        return heads
+
     def remote_branch_sha(self, branch: str) -> str | None:
         """The remote branch's commit as the remote has it now (the local branch without a remote); None = absent."""
-        if not self.has_remote():
-            return self.rev(f"refs/heads/{branch}")
-        out = self.git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}", auth=True)
-        return out.split()[0] if out.strip() else None
-
-    def remote_branch_exists(self, branch: str) -> bool:
-        return self.remote_branch_sha(branch) is not None
+        return self.remote_heads([branch]).get(branch)
 
     # -- working tree --------------------------------------------------------------------------------------
     def is_dirty(self) -> bool:
@@ -226,6 +235,13 @@ class GitRepo:
             raise GitError(msg)
         self._dirty_before_reset = None
         self.git("checkout", "--quiet", "-B", branch, start)
+
+    def checkout_detached(self, start: str) -> None:
+        """Check out ``start`` on a detached HEAD: commits made there move no branch (dry runs)."""
+        if self.is_dirty():
+            msg = f"{self.root}: the checkout has uncommitted changes; commit or stash them first"
+            raise GitError(msg)
+        self.git("checkout", "--quiet", "--detach", start)
 
     def checkout(self, ref: str) -> None:
         self.git("checkout", "--quiet", ref)

@@ -1,4 +1,9 @@
-"""Group and app names as flags give them: checked without loading pydantic (set-image stays fast)."""
+"""Group and app names as flags give them: checked without loading pydantic (set-image stays fast).
+
+Flux can only ever match a marker whose names are Kubernetes names: the group is the ImagePolicy's namespace (a
+DNS-1123 label, at most 63 characters) and the app is its name (a DNS-1123 subdomain, at most 253). Anything
+else is refused up front, naming the flag, instead of failing later on a directory that cannot exist (issue 14).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,23 @@ import re
 
 from gitops_promotion.errors import ConfigError
 
-_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$")
+_LABEL_MAX = 63
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_RULES = {
+    # kind: (longest, what the name is to Flux, what it may hold)
+    "group": (63, "the ImagePolicy's namespace, a DNS-1123 label", "lowercase letters, digits and '-'"),
+    "app": (253, "the ImagePolicy's name, a DNS-1123 subdomain", "lowercase letters, digits, '-' and '.'"),
+}
 
 
 def validate_name(kind: str, value: str) -> str:
-    """Check a group or app name (DNS-label-like, so it is safe in paths and branch names)."""
-    if not _NAME.match(value) or ".." in value:
-        msg = f"--{kind} {value!r} is not a valid name (letters, digits, '.', '_', '-'; no path separators)"
+    """Check a group (DNS-1123 label) or app (DNS-1123 subdomain) name; the error names the flag."""
+    longest, role, chars = _RULES[kind]
+    parts = value.split(".") if kind == "app" else [value]
+    if len(value) > longest or not all(_LABEL.match(p) and len(p) <= _LABEL_MAX for p in parts):
+        msg = (
+            f"--{kind} {value!r} is not a valid name: it is {role} ({chars}, starting and ending with a letter or "
+            f"digit, at most {longest} characters), or Flux can never match it"
+        )
         raise ConfigError(msg)
     return value

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import RepoArgs, dry_run_option, env_option, provider_options, repo_options, run
 
 
 @click.command()
@@ -14,6 +14,7 @@ from gitops_promotion.cli.options import RepoArgs, env_option, provider_options,
 @env_option("--app", required=True, help="Application (marker name).")
 @env_option("--tag", required=True, help="Image tag of the feature build.")
 @env_option("--feature", required=True, help="Feature name; made a DNS label (e.g. the branch name).")
+@dry_run_option
 @repo_options
 @provider_options
 def feature(group: str, app: str, tag: str, feature: str, **kwargs: Any) -> int:
@@ -38,6 +39,7 @@ def feature(group: str, app: str, tag: str, feature: str, **kwargs: Any) -> int:
     show_default=True,
     help="Remove feature copies whose last commit is older than this (e.g. 7d, 168h).",
 )
+@dry_run_option
 @repo_options
 @provider_options
 def feature_stale(max_age: str, **kwargs: Any) -> int:

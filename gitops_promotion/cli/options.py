@@ -94,6 +94,24 @@ def provider_options(func: F) -> F:
     return func
 
 
+def dry_run_option(func: F) -> F:
+    """``--dry-run`` (and GITOPS_PROMOTION_DRY_RUN=true): show the diff and the forge calls, change nothing."""
+    return env_option(
+        "--dry-run",
+        is_flag=True,
+        help="Show the diff and the forge calls a real run would make; push, open, merge and post nothing.",
+    )(func)
+
+
+def allow_moving_tag_option(func: F) -> F:
+    """``--allow-moving-tag``: a flag only, like --force: overriding a safety rule is typed on purpose."""
+    return click.option(
+        "--allow-moving-tag",
+        is_flag=True,
+        help="Accept a moving tag (latest, main, stable ...); or set allow_moving_tags: true in the config.",
+    )(func)
+
+
 @dataclass(frozen=True)
 class RepoArgs:
     sourcedir: Path
@@ -108,6 +126,7 @@ class RepoArgs:
     github_app_id: str | None = None
     github_app_private_key: str | None = None
     registry_auth: str | None = None
+    dry_run: bool = False
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, Any]) -> RepoArgs:
@@ -126,12 +145,22 @@ _TOKEN_VARS = {
 
 
 def resolve_token(provider: str, explicit: str | None, environ: dict[str, str]) -> str | None:
-    if explicit:
-        return explicit
-    for var in _TOKEN_VARS.get(provider, ()):
-        if environ.get(var):
-            return environ[var]
-    return None
+    """The token from --token or the forge's variables; one too short to be real is a usage error naming it."""
+    from gitops_promotion.errors import UsageError
+    from gitops_promotion.secrets import MIN_SECRET_LENGTH
+
+    found = [("--token (or GITOPS_PROMOTION_TOKEN)", explicit)] if explicit else []
+    found += [(var, environ[var]) for var in _TOKEN_VARS.get(provider, ()) if environ.get(var)]
+    if not found:
+        return None
+    source, token = found[0]
+    if len(token) < MIN_SECRET_LENGTH:
+        msg = (
+            f"{source} holds {len(token)} character(s): too short to be a real token (forges issue none shorter "
+            f"than {MIN_SECRET_LENGTH}); pass the token itself"
+        )
+        raise UsageError(msg)
+    return token
 
 
 def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], Any]) -> int:
@@ -145,7 +174,11 @@ def run(args: RepoArgs, command: str, body: Callable[[Callable[[], Context]], An
 
     environ = dict(os.environ)
     runtime = detect(environ, click.echo)
-    secrets = [s for s in (args.token, args.github_app_private_key, *_env_secrets(environ)) if s]
+    from gitops_promotion.secrets import MIN_SECRET_LENGTH
+
+    # A "token" too short to be real is refused below; masking it would hide every such letter in CI logs.
+    found = (args.token, args.github_app_private_key, *_env_secrets(environ))
+    secrets = [s for s in found if s and len(s) >= MIN_SECRET_LENGTH]
     secrets += registry_secrets(args.registry_auth)
     for secret in secrets:
         runtime.mask(secret)
@@ -250,4 +283,5 @@ def build_context(args: RepoArgs, environ: dict[str, str], warn: Callable[[str],
         provider_factory=factory,
         environ=environ,
         registry_auth=args.registry_auth,
+        dry_run=args.dry_run,
     )

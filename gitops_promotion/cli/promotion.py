@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import (
+    RepoArgs,
+    allow_moving_tag_option,
+    dry_run_option,
+    env_option,
+    provider_options,
+    repo_options,
+    run,
+)
 
 
 def _tag_options(func: Any) -> Any:
@@ -19,26 +27,28 @@ def _tag_options(func: Any) -> Any:
 
 @click.command()
 @_tag_options
-@env_option("--dry-run", is_flag=True, help="Show the manifest diff; push nothing, open nothing.")
+@allow_moving_tag_option
+@dry_run_option
 @repo_options
 @provider_options
-def new(group: str, app: str, tag: str, digest: str | None, dry_run: bool, **kwargs: Any) -> int:
+def new(group: str, app: str, tag: str, digest: str | None, allow_moving_tag: bool, **kwargs: Any) -> int:
     """Open (or update) the PR that puts TAG into the first environment."""
     from gitops_promotion.commands.new import new as new_command
 
     args = RepoArgs.from_kwargs(kwargs)
-
-    def body(context: Any) -> Any:
-        ctx = context()
-        ctx.dry_run = dry_run
-        return new_command(ctx, group=group, app=app, tag=tag, digest=digest)
-
-    return run(args, "new", body)
+    return run(
+        args,
+        "new",
+        lambda context: new_command(
+            context(), group=group, app=app, tag=tag, digest=digest, allow_moving_tag=allow_moving_tag
+        ),
+    )
 
 
 @click.command()
 @env_option("--sha", help="Commit that was pushed [default: HEAD].")
 @env_option("--branch", "branch", env_name="PUSHED_BRANCH", help="Branch that was pushed [default: from CI].")
+@dry_run_option
 @repo_options
 @provider_options
 def promote(sha: str | None, branch: str | None, **kwargs: Any) -> int:
@@ -52,11 +62,13 @@ def promote(sha: str | None, branch: str | None, **kwargs: Any) -> int:
 @click.command()
 @env_option("--branch", help="PR head branch [default: GITHUB_HEAD_REF, SYSTEM_PULLREQUEST_SOURCEBRANCH].")
 @env_option("--timeout", help="How long to wait, e.g. 90s or 10m [default: status_timeout_minutes].")
+@dry_run_option
 @repo_options
 @provider_options
 def status(branch: str | None, timeout: str | None, **kwargs: Any) -> int:
     """Gate a promotion PR on the previous environment's Flux status (exit 0 open, 1 closed)."""
     import os
+    from dataclasses import replace
 
     from gitops_promotion.ci import detect
     from gitops_promotion.commands.status import status as status_command
@@ -69,12 +81,15 @@ def status(branch: str | None, timeout: str | None, **kwargs: Any) -> int:
         head = branch or detect(dict(os.environ), click.echo).pr_source_branch()
         head = head or os.environ.get("GITHUB_HEAD_REF") or os.environ.get("SYSTEM_PULLREQUEST_SOURCEBRANCH")
         try:
-            seconds = parse_duration(timeout, bare_unit="m") if timeout else None
+            seconds = parse_duration(timeout) if timeout else None
         except ValueError as exc:
             raise UsageError(f"--timeout: {exc}") from None
         ctx = context()
         head = head or ctx.repo.current_branch()
-        return status_command(ctx, branch=head, timeout_s=seconds)
+        result = status_command(ctx, branch=head, timeout_s=seconds)
+        if ctx.dry_run:  # the gate status a real run would post
+            result = replace(result, lines=(*result.lines, *ctx.planned_calls()))
+        return result
 
     return run(args, "status", body)
 

@@ -10,7 +10,15 @@ import click
 if TYPE_CHECKING:
     from gitops_promotion.commands.policy_check import CheckKind
 
-from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
+from gitops_promotion.cli.options import (
+    RepoArgs,
+    allow_moving_tag_option,
+    dry_run_option,
+    env_option,
+    provider_options,
+    repo_options,
+    run,
+)
 
 
 def _app_options(func: Any) -> Any:
@@ -20,7 +28,10 @@ def _app_options(func: Any) -> Any:
 
 def _release_options(func: Any) -> Any:
     func = env_option("--requester", help="Who asks [default: GITHUB_ACTOR, BUILD_REQUESTEDFOR, git user.name].")(func)
-    func = env_option("--force", is_flag=True, help="Override a freeze (recorded in the PR).")(func)
+    # --force overrides a safety rule: a flag typed on purpose, never an environment variable (issue 14).
+    func = click.option("--force", is_flag=True, help="Override a freeze (recorded in the PR).")(func)
+    func = dry_run_option(func)
+    func = allow_moving_tag_option(func)
     return env_option("--reason", default="", help="Why; recorded in the PR body.")(func)
 
 
@@ -102,6 +113,7 @@ def release(
     reason: str,
     force: bool,
     requester: str | None,
+    allow_moving_tag: bool,
     **kwargs: Any,
 ) -> int:
     """Open a release PR that sets TAG directly in ENV (hotfix path; gated by policy)."""
@@ -121,6 +133,7 @@ def release(
             reason=reason,
             force=force,
             requester=requester,
+            allow_moving_tag=allow_moving_tag,
         ),
     )
 
@@ -133,7 +146,16 @@ def release(
 @repo_options
 @provider_options
 def rollback(
-    *, group: str, app: str, env: str, to: str | None, reason: str, force: bool, requester: str | None, **kwargs: Any
+    *,
+    group: str,
+    app: str,
+    env: str,
+    to: str | None,
+    reason: str,
+    force: bool,
+    requester: str | None,
+    allow_moving_tag: bool,
+    **kwargs: Any,
 ) -> int:
     """Open a rollback PR that puts the previous tag (or --to) back into ENV."""
     from gitops_promotion.commands.release import rollback as rollback_command
@@ -143,7 +165,15 @@ def rollback(
         args,
         "rollback",
         lambda context: rollback_command(
-            context(), group=group, app=app, env=env, to=to, reason=reason, force=force, requester=requester
+            context(),
+            group=group,
+            app=app,
+            env=env,
+            to=to,
+            reason=reason,
+            force=force,
+            requester=requester,
+            allow_moving_tag=allow_moving_tag,
         ),
     )
 
@@ -165,7 +195,7 @@ def policy() -> None:
     env_name="PR_TYPE",
     help="Kind of change to check.",
 )
-@env_option("--force", is_flag=True, help="As with release --force.")
+@click.option("--force", is_flag=True, help="As with release --force.")
 @repo_options
 def policy_check(*, group: str, app: str, tag: str, env: str, kind: str, force: bool, **kwargs: Any) -> int:
     """Explain whether TAG may go into ENV (exit 0 allowed, 1 blocked)."""

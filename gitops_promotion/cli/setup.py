@@ -36,7 +36,11 @@ COMPLETE_VAR = "_GITOPS_PROMOTION_COMPLETE"  # click's default for prog name "gi
     "--app-repo",
     help="Also write the application repository's workflow into this checkout ('-': print it, write nothing).",
 )
-@env_option("--force", is_flag=True, help="Rewrite pipelines that differ and merge new apps into the config.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Rewrite pipelines that differ and merge new apps into the config (a flag, never an environment variable).",
+)
 @env_option(
     "--flux-manifests",
     type=click.Choice(["print", "write"]),

@@ -159,14 +159,18 @@ def _marker_forms_check(root: Path, markers: list[Marker]) -> Check:
 
 def _env_branch_checks(config: Config, repo: GitRepo | None) -> list[Check]:
     checks = []
+    wanted = [env.branch for env in config.environments if env.branch]
+    heads: dict[str, str] = {}
+    problem = ""
+    try:
+        heads = repo.remote_heads(wanted) if repo is not None and wanted else {}  # one ls-remote for all
+    except PromotionError as error:
+        problem = error.message
     for env in config.environments:
         if env.branch is None:
             continue
-        try:
-            exists = repo.remote_branch_exists(env.branch) if repo is not None else False
-            detail = f"{env.name} deploys from {env.branch}"
-        except PromotionError as error:
-            exists, detail = False, error.message
+        exists = env.branch in heads
+        detail = problem or f"{env.name} deploys from {env.branch}"
         fix = f"create it from the default branch: git push origin HEAD:refs/heads/{env.branch}"
         checks.append(Check(f"environment branch {env.branch} exists", exists, detail, fix=fix))
     return checks
@@ -286,14 +290,13 @@ def _forge_checks(
     try:
         result: list[Check] = settings_checks(base_branches=branches, required_check=required_check)
     except PromotionError as error:
-        return [
-            Check(
-                "forge settings readable",
-                False,
-                error.message,
-                fix="give the token read access to the repository settings (or --skip-forge)",
-            )
-        ]
+        # The message carries the fix for its kind; a network or token error is not a missing permission.
+        fix = {
+            "network": "fix the network or the API URL, then rerun (or --skip-forge)",
+            "auth": "pass a valid token (or --skip-forge)",
+            "transient": "rerun later (or --skip-forge)",
+        }.get(getattr(error, "kind", ""), "give the token read access to the repository settings (or --skip-forge)")
+        return [Check("forge settings readable", False, error.message, fix=fix)]
     return result
 
 

@@ -58,7 +58,8 @@ def feature_stale(ctx: Context, *, max_age: float, now: Callable[[], float] = ti
         return changed(repo, paths)
 
     result = open_promotion(ctx, state, write=write, body=_body(state, stale, moment))
-    lines = tuple(f"removed {f.path} ({f.group}/{f.app}, feature {f.feature})" for f in stale)
+    verb = "would remove" if ctx.dry_run else "removed"
+    lines = tuple(f"{verb} {f.path} ({f.group}/{f.app}, feature {f.feature})" for f in stale)
     data = {**result.data, "removed": [f.path for f in stale]}
     return replace(result, lines=(*lines, *result.lines), data=data)
 

@@ -160,6 +160,8 @@ def send(
     notifiers = [n for n in ctx.config.env(state.env).notify if event in n.events]
     if not notifiers:
         return []
+    if ctx.dry_run:
+        return [f"dry run: would send the {n.type} notification for {event} ({n.url_env})" for n in notifiers]
     notice = Notice(event, headline(event, state, pr, outcome), state, pr, detail)
     warnings = []
     for notifier in notifiers:

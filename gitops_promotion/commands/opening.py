@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitops_promotion.commands import branch_guard, notify
-from gitops_promotion.config import EnvLocation
+from gitops_promotion.commands import branch_guard, env_branches, notify, rerun
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, ManifestError, PolicyError, PromotionError, PullRequestExists
 from gitops_promotion.providers.base import PullRequest
@@ -17,7 +16,7 @@ from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState, StateError, parse_state
 
 if TYPE_CHECKING:
-    from gitops_promotion.manifests import FileEdit
+    pass
 
 log = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 3
@@ -56,25 +55,23 @@ def open_promotion(
     provider = ctx.provider  # built first: it supplies git's credentials
     loc = ctx.location(state.env, state.group)
     branch = head_branch(ctx, state)
-    repo = ctx.repo
-    target = repo.root / loc.path
     sha: str | None = None
     overtook: list[str] = []
+    notes: list[str] = []  # rerun and dry-run notes, printed before the PR line
     for attempt in range(1, PUSH_ATTEMPTS + 1):
-        remote_head = ctx.repo.remote_branch_sha(branch)
+        notes.clear()
+        remote_head = env_branches.head_and_env_branches(ctx, branch)
         known_absent = remote_head is None or (
             merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
         )
-        _fetch_base(ctx, state, loc.branch, branch, None if known_absent else remote_head)
-        with repo.restore_head():
-            repo.checkout_reset(branch, repo.remote_ref(loc.branch))
-            state = _checked_out(ctx, state, loc, target, pin=write is None)
-            done = _change(ctx, state, branch, target, write)
+        # The head branch comes along in the same fetch: a rerun compares with it, a failed PR write restores it.
+        _fetch_base(ctx, state, loc.branch, branch, remote_head)
+        with ctx.repo.restore_head():
+            state, done = _build(ctx, state, branch, write)
             if isinstance(done, Result):
                 return done
-            sha = done
             try:
-                repo.push(branch, expect=remote_head)
+                sha, pushed = _push(ctx, branch, done, remote_head, base=loc.branch, notes=notes)
             except GitError as exc:
                 # Someone moved the branch or the base between our fetch and push: rebuild from fresh refs.
                 log.warning("push of %s rejected (attempt %d/%d): %s", branch, attempt, PUSH_ATTEMPTS, exc)
@@ -83,17 +80,23 @@ def open_promotion(
                 continue
         pr_body = state.body(details) if body is None else body
         try:
-            pr, outcome, replaced = _write_pr(ctx, state, branch, loc.branch, body=pr_body, known_absent=known_absent)
+            # Only our own push of a branch the merge left behind proves no PR is open; a branch that already held
+            # the change (rerun) or a dry run looks the PR up.
+            absent = remote_head is None or (known_absent and pushed)
+            pr, outcome, replaced = _write_pr(ctx, state, branch, loc.branch, body=pr_body, known_absent=absent)
         except PromotionError as exc:
             # Never leave a pushed branch without its PR, or an open PR whose branch deploys another tag.
-            exc.message += (
-                " ("
-                + branch_guard.restore(
-                    ctx, branch, pushed=sha or "", previous=remote_head, keep_previous=not known_absent
+            if pushed:
+                exc.message += (
+                    " ("
+                    + branch_guard.restore(
+                        ctx, branch, pushed=sha or "", previous=remote_head, keep_previous=not known_absent
+                    )
+                    + ")"
                 )
-                + ")"
-            )
             raise
+        if ctx.dry_run:
+            break
         overtaker = branch_guard.moved(ctx, branch, sha)
         if overtaker is None:
             break
@@ -110,15 +113,44 @@ def open_promotion(
                 f"another promotion of {state.group}/{state.app} is running, rerun when it is done"
             )
             raise GitError(msg)
+    return _opened(
+        ctx,
+        state,
+        pr,
+        outcome=outcome,
+        auto=auto,
+        notes=[
+            *(
+                f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
+                for what in overtook
+            ),
+            *notes,
+        ],
+        replaced=replaced,
+        sha=sha,
+    )
+
+
+def _opened(
+    ctx: Context,
+    state: PromotionState,
+    pr: PullRequest,
+    *,
+    outcome: str,
+    auto: bool | None,
+    notes: list[str],
+    replaced: PromotionState | None,
+    sha: str | None,
+) -> Result:
+    """Set auto-merge on the PR just written and say what happened (a dry run lists what would have)."""
+    branch = pr.head
     automated = ctx.config.automated(state.env, state.group, state.app) if auto is None else auto
-    merged = provider.set_auto_merge(
+    merged = ctx.provider.set_auto_merge(
         pr, enabled=automated, merge_method=ctx.config.merge_method, delete_branch=ctx.config.delete_branch
     )
-    lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
-    lines[:0] = [
-        f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
-        for what in overtook
-    ]
+    if ctx.dry_run:
+        return rerun.dry_run_result(ctx, state, branch, [*notes, *ctx.planned_calls()])
+    lines = [*notes, f"created branch {branch} with pull request {pr.number}", pr.url]
     if replaced is not None:
         lines.insert(
             0,
@@ -145,15 +177,45 @@ def open_promotion(
     return notify.after_open(ctx, state, pr, outcome, result)
 
 
-def _checked_out(ctx: Context, state: PromotionState, loc: EnvLocation, target: Path, *, pin: bool) -> PromotionState:
-    """Check the env's directory exists on the fresh branch; with ``pin``, pin the image before any write."""
+def _build(
+    ctx: Context, state: PromotionState, branch: str, write: Callable[[], Sequence[Path]] | None
+) -> tuple[PromotionState, Result | str | None]:
+    """Check out the env's branch tip, pin the image, commit the change: (the pinned state, the commit or the
+    Result when there is none).
+
+    A dry run commits on a detached HEAD, so it leaves no branch behind in the checkout. The image is pinned
+    (a `:digest` marker's digest resolved) before any file is written.
+    """
+    repo = ctx.repo
+    loc = ctx.location(state.env, state.group)
+    if ctx.dry_run:
+        repo.checkout_detached(repo.remote_ref(loc.branch))
+    else:
+        repo.checkout_reset(branch, repo.remote_ref(loc.branch))
+    target = repo.root / loc.path
     if not target.is_dir():
         raise _missing_directory(ctx, state, loc.path, loc.branch)
-    if not pin:
-        return state
-    from gitops_promotion.commands.pinning import pin_state
+    if write is None:
+        from gitops_promotion.commands.pinning import pin_state
 
-    return pin_state(ctx, state, target)
+        state = pin_state(ctx, state, target)
+    return state, _change(ctx, state, branch, target, write)
+
+
+def _push(
+    ctx: Context, branch: str, built: str | None, remote_head: str | None, *, base: str, notes: list[str]
+) -> tuple[str | None, bool]:
+    """Push ``built`` unless the branch already holds it or this is a dry run: (the branch's commit, pushed)."""
+    repo = ctx.repo
+    held = rerun.already_pushed(repo, remote_head, built, repo.remote_ref(base))
+    if held is not None:
+        notes.append(f"{branch} already holds this change on {base} ({held[:12]}); pushed nothing")
+        return held, False
+    if ctx.dry_run:
+        notes.extend(rerun.dry_run_push(repo, branch, built, remote_head))
+        return built, False
+    repo.push(branch, expect=remote_head)
+    return built, True
 
 
 def _fetch_base(ctx: Context, state: PromotionState, base: str, branch: str, head: str | None) -> None:
@@ -218,8 +280,6 @@ def _change(
     )
     if not edits:
         return _nothing_to_do(ctx, state, branch)
-    if ctx.dry_run:
-        return _dry_run(ctx, state, branch, edits)
     apply_edits(edits)
     return ctx.repo.commit(state.title, [e.path for e in edits], ctx.identity, tracked=True)
 
@@ -238,27 +298,6 @@ def _nothing_to_do(ctx: Context, state: PromotionState, branch: str) -> Result:
     return Result(
         outcome="nothing-to-do",
         message=f"nothing to do: {state.group}/{state.app} in {state.env} already runs {state.tag}",
-        branch=branch,
-        environment=state.env,
-    )
-
-
-def _dry_run(ctx: Context, state: PromotionState, branch: str, edits: list[FileEdit]) -> Result:
-    import difflib
-
-    diff: list[str] = []
-    for edit in edits:
-        rel = str(edit.path.relative_to(ctx.repo.root))
-        diff += difflib.unified_diff(
-            edit.before.decode("utf-8", "replace").splitlines(keepends=True),
-            edit.after.decode("utf-8", "replace").splitlines(keepends=True),
-            fromfile=f"a/{rel}",
-            tofile=f"b/{rel}",
-        )
-    return Result(
-        outcome="nothing-to-do",
-        message=f"dry run: would push {branch} and open a pull request: {state.title}",
-        lines=tuple(line.rstrip("\n") for line in diff),
         branch=branch,
         environment=state.env,
     )

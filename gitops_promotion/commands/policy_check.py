@@ -71,11 +71,12 @@ def policy_check(
     sources = policy_sources(ctx.config, state.env, group, app)
     lines = [f"policy for {group}/{app} in {state.env} ({kind}):"]
     for name, (value, where) in sources.items():
-        shown = "not set" if value is None else repr(value) if isinstance(value, str) else str(value).lower()
+        # Strings as written in the config (repr() would double a regex's backslashes).
+        shown = "not set" if value is None else f"'{value}'" if isinstance(value, str) else str(value).lower()
         if name == "require_previous" and value is None:
             shown = f"not set (on for promotions, off for releases: {'on' if kind == 'promote' else 'off'})"
         lines.append(f"  {name}: {shown}  [{where}]")
-    lines += [f"  - {reason}" for reason in decision.reasons]
+    lines += [f"  - {'blocks' if r in decision.failed else 'passes'}: {r}" for r in decision.reasons]
     lines += notes
     verdict = "allowed" if decision.allowed else "blocked"
     return Result(

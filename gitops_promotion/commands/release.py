@@ -13,6 +13,7 @@ from gitops_promotion.commands.opening import ensure_allowed, open_promotion
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.history.deployed import deployed_at
+from gitops_promotion.moving_tags import refuse_moving_tag
 from gitops_promotion.names import validate_name
 from gitops_promotion.policy import Decision, evaluate
 from gitops_promotion.result import Result
@@ -60,6 +61,7 @@ def release(
     requester: str | None = None,
     digest: str | None = None,
     kind: Literal["release", "rollback"] = "release",
+    allow_moving_tag: bool = False,
 ) -> Result:
     """Open (or update) the release PR that sets ``tag`` for ``group/app`` in ``env``."""
     from gitops_promotion.manifests import validate_digest, validate_tag
@@ -74,6 +76,8 @@ def release(
         reason=reason.strip(),
         requester=requester_of(ctx, requester),
     )
+    flag = "--to" if kind == "rollback" else "--tag"
+    refuse_moving_tag(state.tag, allowed=allow_moving_tag or ctx.config.allow_moving_tags, flag=flag)
     _ = ctx.provider  # built first: it supplies git's credentials for the fetch
     ctx.repo.fetch(*{ctx.location(e, group).branch for e in ctx.config.env_names})
     decision = decide(ctx, state, force=force)
@@ -109,6 +113,7 @@ def rollback(
     reason: str = "",
     force: bool = False,
     requester: str | None = None,
+    allow_moving_tag: bool = False,
 ) -> Result:
     """A release of ``to`` (default: the tag ``env`` ran before its current one) as a rollback PR."""
     group, app, env = validate_name("group", group), validate_name("app", app), ctx.config.env(env).name
@@ -124,5 +129,14 @@ def rollback(
         raise PromotionError(msg)
     reason = reason or f"roll back {group}/{app} in {env} from {current or 'nothing'} to {target}"
     return release(
-        ctx, group=group, app=app, tag=target, env=env, reason=reason, force=force, requester=requester, kind="rollback"
+        ctx,
+        group=group,
+        app=app,
+        tag=target,
+        env=env,
+        reason=reason,
+        force=force,
+        requester=requester,
+        kind="rollback",
+        allow_moving_tag=allow_moving_tag,
     )

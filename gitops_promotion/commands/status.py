@@ -53,8 +53,14 @@ def status(
     if state.type != "promote":
         return _open(f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened")
     previous = ctx.config.previous_env(state.env)
-    if previous is None or not state.sha:
+    if previous is None:
         return _open(f"{state.env} is the first environment; nothing to wait for")
+    if not state.sha:  # fail closed: without the promoted commit there is no Flux status to wait for
+        msg = (
+            f"pull request {pr.number} on {branch} promotes into {state.env} but its metadata has no sha (the "
+            f"commit {previous.name} was promoted from); the gate stays closed"
+        )
+        raise PromotionError(msg)
     selection = selection_for(ctx.config, state.group, previous.name)
     timeout = ctx.config.status_timeout_seconds if timeout_s is None else timeout_s
     deadline = clock() + timeout

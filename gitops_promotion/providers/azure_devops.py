@@ -253,6 +253,14 @@ class AzureDevOpsProvider:
         return self._full(found[0]) if found else None
 
     def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
+        """Create; after a failure that may have landed, look the PR up by head before creating again."""
+        from gitops_promotion.providers.failures import create_or_adopt
+
+        return create_or_adopt(
+            lambda: self._create_pr(head=head, base=base, title=title, body=body), lambda: self.find_open_pr(head, base)
+        )
+
+    def _create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
         from azure.devops.v7_1.git.models import GitPullRequest
 
         new = GitPullRequest(source_ref_name=_ref(head), target_ref_name=_ref(base), title=title, description=body)

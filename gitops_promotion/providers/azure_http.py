@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from gitops_promotion.errors import ProviderError
+from gitops_promotion.providers.failures import Kind, classify, fix_for
 
 T = TypeVar("T")
 
@@ -25,8 +26,14 @@ _TF_CODE = re.compile(r"\b(TF\d{5,6})\b")
 class ApiError(ProviderError):
     """The API refused a request; ``code`` is the TFxxxxxx error code when the answer carried one."""
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, code: str | None = None, kind: Kind = "refused") -> None:
+        fix = fix_for(
+            kind,
+            "Azure DevOps",
+            "--token, SYSTEM_ACCESSTOKEN or AZURE_DEVOPS_EXT_PAT",
+            "'Contribute' and 'Contribute to pull requests' (Project settings, Repositories, Security)",
+        )
+        super().__init__(f"{message} ({fix})" if fix else message, kind=kind)
         self.code = code
 
 
@@ -66,6 +73,19 @@ def retrying(send: Callable[..., Any], sleep: Callable[[float], None]) -> Callab
     return send_with_retry
 
 
+def _kind(exc: Exception, text: str) -> Kind:
+    """Classify an SDK failure: no answer, a refused token, a missing permission, a failing service."""
+    from azure.devops.exceptions import AzureDevOpsAuthenticationError, AzureDevOpsClientRequestError
+    from msrest.exceptions import ClientRequestError
+
+    if isinstance(exc, AzureDevOpsAuthenticationError):
+        return "auth"
+    if isinstance(exc, ClientRequestError) and not isinstance(exc, AzureDevOpsClientRequestError):
+        return "network"  # msrest's own: the request got no answer (refused, reset, timed out)
+    status = re.search(r"returned an? (\d{3}) status code", text)
+    return classify(int(status.group(1)) if status else 0, text)
+
+
 def _one_line(text: str, token: str) -> str:
     line = " ".join(text.split())
     if token:
@@ -83,7 +103,7 @@ def sdk_call(what: str, fn: Callable[[], T], token: str) -> T:
         text = str(getattr(exc, "message", None) or exc)
         match = _TF_CODE.search(text)
         msg = f"Azure DevOps: {what} failed: {_one_line(text, token)}"
-        raise ApiError(msg, code=match.group(1) if match else None) from None
+        raise ApiError(msg, code=match.group(1) if match else None, kind=_kind(exc, text)) from None
     except ValueError as exc:  # the SDK raises this when the server lacks an API (old Azure DevOps Server)
         msg = f"Azure DevOps: {what} failed: {_one_line(str(exc), token)}"
         raise ApiError(msg) from None

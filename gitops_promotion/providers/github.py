@@ -26,6 +26,7 @@ from gitops_promotion.providers.base import (
     PullRequest,
     StatusState,
 )
+from gitops_promotion.providers.failures import create_or_adopt
 from gitops_promotion.providers.github_auth import resolve_token
 from gitops_promotion.providers.github_retry import Resilience, describe
 from gitops_promotion.providers.github_urls import GitHubLocation, locate
@@ -126,6 +127,12 @@ class GitHubProvider:
         return self._keep(found[0], full=False) if found else None
 
     def create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
+        """Create; after a failure that may have landed, look the PR up by head before creating again."""
+        return create_or_adopt(
+            lambda: self._create_pr(head=head, base=base, title=title, body=body), lambda: self.find_open_pr(head, base)
+        )
+
+    def _create_pr(self, *, head: str, base: str, title: str, body: str) -> PullRequest:
         try:
             created = self._retry.call(
                 f"create a pull request {head} -> {base}",

@@ -16,6 +16,7 @@ import requests
 from github import GithubException
 
 from gitops_promotion.errors import ProviderError
+from gitops_promotion.providers.failures import Kind, classify, provider_error
 
 T = TypeVar("T")
 _TRANSIENT = {500, 502, 503, 504}
@@ -46,11 +47,12 @@ class Resilience:
             except GithubException as exc:
                 wait = self._wait_for(exc, attempt)
                 if wait is None or attempt == self.attempts:
-                    raise ProviderError(self._scrub(f"GitHub refused to {what}: {describe(exc)}")) from None
+                    text = self._scrub(f"GitHub refused to {what}: {describe(exc)}")
+                    raise github_error(text, classify(exc.status, describe(exc))) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == self.attempts:
                     msg = f"cannot reach GitHub to {what}: {type(exc).__name__}"
-                    raise ProviderError(self._scrub(msg)) from None
+                    raise github_error(self._scrub(msg), "network") from None
                 wait = self.backoff * 2 ** (attempt - 1)
             else:
                 if write:
@@ -78,7 +80,7 @@ class Resilience:
             wait = self._rate_limit_wait(headers)
             if wait > self.max_wait:
                 msg = f"GitHub rate limit exhausted; it resets in {int(wait)} s (over {int(self.max_wait)} s)"
-                raise ProviderError(msg)
+                raise ProviderError(msg, kind="transient")
             return wait
         return None
 
@@ -94,6 +96,17 @@ class Resilience:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def github_error(message: str, kind: Kind) -> ProviderError:
+    """A GitHub ProviderError with the fix for its kind (network, token, permission, transient)."""
+    return provider_error(
+        message,
+        kind,
+        forge="GitHub",
+        where="--token, GITHUB_TOKEN or a GitHub App",
+        permission="'Contents: write' and 'Pull requests: write' on the repository (classic token: repo scope)",
+    )
 
 
 def _is_rate_limit(status: int, headers: Mapping[str, str], data: Any) -> bool:

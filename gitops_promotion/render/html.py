@@ -129,7 +129,8 @@ def render_html(inv: Inventory, *, title: str = "What runs where", base: str | N
         f'<span class="chip"><b>{len(inv.envs)}</b> environments</span>',
     ]
     if inv.forge:
-        chips.append(f'<span class="chip"><b>{len(inv.pending)}</b> open pull requests</span>')
+        count = len(inv.pending)
+        chips.append(f'<span class="chip"><b>{count}</b> open pull request{"" if count == 1 else "s"}</span>')
     if failed:
         plural = "s" if len(failed) > 1 else ""
         chips.append(f'<span class="chip bad"><b>{len(failed)}</b> failed gate{plural}</span>')

@@ -168,10 +168,9 @@ SCENARIOS: dict[str, list[Step]] = {
     ],
     "env-branch-missing-on-the-remote": [
         MoveEnv("qa", "nowhere"),
-        new("9.1"),
-        Gate(1),
-        Sync("dev"),
-        promote(
+        # Found by the first run, before it pushes anything, not when the promotion reaches qa (issue 14, item 7).
+        new(
+            "9.1",
             "environment qa (branch: in gitops-promotion.yaml): branch 'nowhere' does not exist on remote 'origin'",
             code=1,
         ),

@@ -143,6 +143,14 @@ class GitHubState:
             newest.setdefault(status.context, status.state)
         return [c for c in required if newest.get(c) != "success"]
 
+    def optional_not_green(self, pr: FakePR) -> list[str]:
+        """Contexts on the PR head that the base does not require and that are not green (newest wins)."""
+        required = self.settings.protection.get(pr.base, [])
+        newest: dict[str, str] = {}
+        for status in self.statuses_for(self.head_sha(pr)):
+            newest.setdefault(status.context, status.state)
+        return [c for c, state in newest.items() if c not in required and state != "success"]
+
     def enable_auto_merge(self, pr: FakePR, *, method: str, actor: str) -> None:
         """GitHub's enablePullRequestAutoMerge rules, with its error wording."""
         if pr.state != "open":
@@ -154,7 +162,9 @@ class GitHubState:
         if pr.base not in self.settings.protection:
             raise ForgeRefusalError(422, "Pull request Protected branch rules not configured for this branch")
         if not self.failing_checks(pr) and self.git.mergeable(pr.base, self.head_sha(pr)):
-            raise ForgeRefusalError(422, "Pull request is in clean status")
+            # "unstable": required checks are green but an optional one is not; GitHub queues neither.
+            status = "unstable" if self.optional_not_green(pr) else "clean"
+            raise ForgeRefusalError(422, f"Pull request is in {status} status")
         pr.auto_merge = {"merge_method": method, "enabled_by": actor}
 
     def disable_auto_merge(self, pr: FakePR) -> None:

@@ -43,12 +43,12 @@ def test_explains_each_rule_and_where_it_was_set(repo: Repo) -> None:
     assert result.exit_code == 0 and result.data["allowed"] is True
     assert result.lines == (
         "policy for apps/web in prod (promote):",
-        "  allowed_tags: 'v?\\\\d+\\\\.\\\\d+\\\\.\\\\d+'  [environments.prod.policy]",
+        "  allowed_tags: 'v?\\d+\\.\\d+\\.\\d+'  [environments.prod.policy]",  # as written, not doubled
         "  require_previous: true  [groups.apps.applications.web.policies.prod]",
         "  freeze: false  [groups.apps.applications.web.policies.prod]",
         "  auto: false  [environments.prod.auto]",
-        "  - tag 1.1.0 matches allowed_tags 'v?\\\\d+\\\\.\\\\d+\\\\.\\\\d+'",
-        "  - qa runs 1.1.0",
+        "  - passes: tag 1.1.0 matches allowed_tags 'v?\\d+\\.\\d+\\.\\d+'",
+        "  - passes: qa runs 1.1.0",
     )
     assert result.message.startswith("allowed: apps/web 1.1.0 into prod (promote)")
 
@@ -71,6 +71,12 @@ def test_policy_check_cli_exit_codes(repo: Repo, capsys: pytest.CaptureFixture[s
     assert "allowed: apps/web 1.1.0 into prod" in capsys.readouterr().out
     assert main([*args, "--tag", "nightly"]) == 1
     assert "blocked: apps/web nightly into prod" in capsys.readouterr().out
+    # Blocked: the message names the rule that blocks, not the one that passed (issue 14, item 11).
+    assert main([*args, "--tag", "1.2.0"]) == 1
+    out = capsys.readouterr().out
+    assert "blocked: apps/web 1.2.0 into prod (promote): require_previous: qa runs 1.1.0, not 1.2.0\n" in out
+    assert "  - passes: tag 1.2.0 matches allowed_tags 'v?\\d+\\.\\d+\\.\\d+'" in out
+    assert "  - blocks: require_previous: qa runs 1.1.0, not 1.2.0" in out
     assert main([*args, "--tag", "1.1.0", "--output", "json"]) == 0
     assert '"allowed": true' in capsys.readouterr().out
 

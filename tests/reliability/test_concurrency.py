@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.forge.fixtures import git
-from tests.reliability import forges, injection, waves
+from tests.reliability import forges, injection, invariants, waves
 from tests.reliability.cli_runner import CliRunner, Run, all_at_once
 from tests.reliability.conftest import FORGES, ForgeFactory, figure
 
@@ -162,3 +162,36 @@ def test_overtaken_run_yields_when_the_other_pr_text_landed_last(
     assert "apps/app000:5.0.1 #" in content
     assert "superseded: another run pushed promote/apps-app000" in runs["a"].out, runs["a"].out
     assert "5.0.1" in runs["a"].out
+
+
+@pytest.mark.parametrize("kind", FORGES)
+def test_push_between_our_read_and_our_push_is_not_overwritten(
+    kind: str, make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path
+) -> None:
+    """Another run pushes the branch after this run read it (ls-remote) and before it pushes: the lease rejects
+    the push, so the run rebuilds from the new remote state instead of silently overwriting a commit it never
+    saw. Kills: gitrepo.push using --force instead of --force-with-lease."""
+    forge = make_forge(kind, ["app000"])
+    work, other = (forges.checkout(forge, tmp_path / name) for name in ("work", "other"))
+    head = "promote/apps-app000"
+    git(other, "checkout", "-q", "-b", head)
+    (other / "NOTE.md").write_text("pushed by another run\n")
+    git(other, "add", "NOTE.md")
+    git(other, "commit", "-qm", "another run")
+    # Fires on the run's first checkout of the head branch: after its ls-remote, before its push.
+    hook = work / ".git" / "hooks" / "post-checkout"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f'[ -e "{tmp_path}/fired" ] && exit 0\n'
+        f'[ "$(git rev-parse --abbrev-ref HEAD)" = "{head}" ] || exit 0\n'
+        f'touch "{tmp_path}/fired"\n'
+        f'git -C "{other}" push -q origin HEAD:refs/heads/{head}\n'
+    )
+    hook.chmod(0o755)
+    run = cli.run(
+        ["new", "--group", "apps", "--app", "app000", "--tag", "5.0.0", "--sourcedir", str(work), *forge.argv()]
+    )
+    assert run.code == 0, run.err
+    assert (tmp_path / "fired").exists()
+    assert f"push of {head} rejected (attempt 1/" in run.err, run.err
+    assert invariants.problems(forge, ["app000"]) == []

@@ -18,7 +18,9 @@ from tests.reliability import forges
 from tests.reliability.cli_runner import CliRunner
 from tests.reliability.conftest import ForgeFactory
 
-NEW_MAX = 12
+# new: open the repo, read config, default branch, HEAD (the metadata's sha), one ls-remote (head and every env
+# branch), fetch, status, checkout, commit, the new sha, push, checkout back, the overtaken check.
+NEW_MAX = 13
 PROMOTE_MAX = 14
 
 

@@ -78,7 +78,8 @@ def test_auth_header_never_in_errors_or_remote_url(example_repo: tuple[Path, Pat
 
 
 def test_redact() -> None:
-    assert redact("Authorization: Bearer abc def", ["def"]) == "Authorization: Bearer *** ***"
+    assert redact("Authorization: Bearer abc defsecret1", ["defsecret1"]) == "Authorization: Bearer *** ***"
+    assert redact("def and abc stay", ["def", "abc"]) == "def and abc stay"  # too short to be a secret
 
 
 def test_identity_precedence(example_repo: tuple[Path, Path]) -> None:
