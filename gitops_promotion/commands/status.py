@@ -52,10 +52,12 @@ def status(
         msg = f"pull request {pr.number} on {branch} carries no promotion metadata; was it edited by hand?"
         raise PromotionError(msg)
     if state.type != "promote":
-        return _open(f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened")
+        return _ungated(
+            ctx, pr, state, f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened"
+        )
     previous = ctx.config.previous_env(state.env)
     if previous is None or not state.sha:
-        return _open(f"{state.env} is the first environment; nothing to wait for")
+        return _ungated(ctx, pr, state, f"{state.env} is the first environment; nothing to wait for")
     name = f"{state.group}-{previous.name}"
     timeout = ctx.config.status_timeout_seconds if timeout_s is None else timeout_s
     deadline = clock() + timeout
@@ -85,6 +87,11 @@ def _find_pr(ctx: Context, branch: str) -> PullRequest:
     raise PromotionError(msg)
 
 
+def observe(ctx: Context, state: PromotionState, prev_env: str, name: str) -> Observation:
+    """Flux's verdict for ``name`` on the promoted commit, or on a later commit still deploying the tag."""
+    return _observe(ctx, state, prev_env, name)
+
+
 def _observe(ctx: Context, state: PromotionState, prev_env: str, name: str) -> Observation:
     reading = read_gate(ctx.provider.commit_statuses(state.sha), name)
     if reading.verdict != "none":
@@ -107,22 +114,53 @@ def _observe(ctx: Context, state: PromotionState, prev_env: str, name: str) -> O
     return Observation(reading, state.sha)
 
 
+def _ungated(ctx: Context, pr: PullRequest, state: PromotionState, message: str) -> Result:
+    """No Flux status to wait for; windows (and an override) still decide, and the verdict is posted."""
+    from gitops_promotion.commands.gate_verdict import compose, record_override, utc_now
+
+    why = message.split("; ", maxsplit=1)[0]
+    verdict = compose(ctx, pr, state, reading=None, commit=None, statuses=[], now=utc_now(), why=why)
+    ctx.provider.report_gate(pr, state=verdict.state, description=verdict.description)
+    warnings = record_override(ctx, pr, state, verdict)
+    if verdict.state == "success":
+        return notify.attach(_open(message), warnings)
+    return Result(
+        outcome="gate-closed",
+        message=verdict.description,
+        pr_number=pr.number,
+        pr_url=pr.url,
+        branch=pr.head,
+        environment=state.env,
+        exit_code=1,
+    )
+
+
 def _finish(
     ctx: Context, *, pr: PullRequest, state: PromotionState, name: str, seen: Observation, timeout: float
 ) -> Result:
+    from gitops_promotion.commands.gate_verdict import compose, record_override, utc_now
+
     verdict = seen.reading.verdict
     detail = seen.reading.describe()
     where = f"commit {seen.commit[:12]}" + ("" if seen.commit == state.sha else f" (later than {state.sha[:12]})")
-    if verdict == "success":
+    statuses = list(ctx.provider.commit_statuses(state.sha)) if verdict == "success" else []
+    if verdict == "success" and seen.commit != state.sha:
+        statuses += ctx.provider.commit_statuses(seen.commit)
+    gate = compose(ctx, pr, state, reading=seen.reading, commit=seen.commit, statuses=statuses, now=utc_now())
+    if gate.state == "success":
         outcome, code = "gate-open", 0
         message = f"successful reconciliation for {name}"
+    elif verdict == "success":  # Flux is green; soak time or a window holds the PR
+        outcome, code = "gate-closed", 1
+        message = f"{gate.description} (Flux reconciled {name} on {where}; a later reconcile turns the gate green)"
     elif verdict == "failure":
         outcome, code = "gate-closed", 1
         message = f"reconciliation failed for {name} on {where}: {detail}"
     else:
         outcome, code = "gate-closed", 1
         message = f"timed out after {timeout:.0f}s waiting for Flux to reconcile {name} on {where}: {detail}"
-    ctx.provider.report_gate(pr, state="success" if code == 0 else "failure", description=message[:250])
+    ctx.provider.report_gate(pr, state=gate.state, description=gate.description)
+    warnings = record_override(ctx, pr, state, gate)
     summary = (
         f"### Gate for {state.group}/{state.app} {state.tag} → {state.env}\n\n"
         f"Waited for Kustomization `{name}` on {where}: **{outcome}**\n\n"
@@ -141,7 +179,7 @@ def _finish(
         exit_code=code,
     )
     if code == 0:
-        return result
+        return notify.attach(result, warnings)
     return notify.attach(result, notify.send(ctx, "blocked", state, pr, detail=message))
 
 

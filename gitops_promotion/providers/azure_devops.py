@@ -395,6 +395,14 @@ class AzureDevOpsProvider:
             ),
         )
 
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        """The PR's tags (Azure DevOps' labels), e.g. gitops-promotion/override."""
+        tags = self.call(
+            f"reading the labels of pull request {pr.number}",
+            lambda: self.git_client.get_pull_request_labels(self.repo.repo, pr.number, project=self.repo.project),
+        )
+        return frozenset(str(t.name) for t in tags or [] if getattr(t, "active", True) is not False and t.name)
+
     # -- doctor ----------------------------------------------------------------------------------------
     def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:
         """Build validation for the gate pipeline on each base branch, and push rights for the token."""

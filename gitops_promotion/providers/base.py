@@ -10,6 +10,10 @@ PRState = Literal["open", "merged", "closed"]
 StatusState = Literal["success", "failure", "pending"]
 MergeMethod = Literal["merge", "squash", "rebase"]
 AutoMergeOutcome = Literal["enabled", "disabled", "merged", "unchanged"]
+# The commit status the tool posts on every promotion PR's head: THE check to require on protected branches.
+GATE_CONTEXT = "gitops-promotion/gate"
+# A person sets this label on a promotion PR to pass its gate (soak time, windows) on purpose.
+OVERRIDE_LABEL = "gitops-promotion/override"
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,12 @@ class Provider(Protocol):
         ...
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
-        """Show the gate's result on the PR where the forge needs it (Azure PR status); may do nothing."""
+        """Post the gate's verdict on the PR: the commit status GATE_CONTEXT on its head commit (GitHub), the
+        PR status gitops-promotion/gate (Azure DevOps). ``description`` is one short line."""
+        ...
+
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        """The names of the labels (Azure DevOps: tags) a person set on ``pr``."""
         ...
 
 
