@@ -120,8 +120,8 @@ def _ungated(ctx: Context, pr: PullRequest, state: PromotionState, message: str)
 
     why = message.split("; ", maxsplit=1)[0]
     verdict = compose(ctx, pr, state, reading=None, commit=None, statuses=[], now=utc_now(), why=why)
+    warnings = record_override(ctx, pr, state, verdict)  # first: a green gate may merge the PR at once
     ctx.provider.report_gate(pr, state=verdict.state, description=verdict.description)
-    warnings = record_override(ctx, pr, state, verdict)
     if verdict.state == "success":
         return notify.attach(_open(message), warnings)
     return Result(
@@ -159,8 +159,8 @@ def _finish(
     else:
         outcome, code = "gate-closed", 1
         message = f"timed out after {timeout:.0f}s waiting for Flux to reconcile {name} on {where}: {detail}"
+    warnings = record_override(ctx, pr, state, gate)  # first: a green gate may merge the PR at once
     ctx.provider.report_gate(pr, state=gate.state, description=gate.description)
-    warnings = record_override(ctx, pr, state, gate)
     summary = (
         f"### Gate for {state.group}/{state.app} {state.tag} → {state.env}\n\n"
         f"Waited for Kustomization `{name}` on {where}: **{outcome}**\n\n"

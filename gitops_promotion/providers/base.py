@@ -96,9 +96,22 @@ class Provider(Protocol):
         PR status gitops-promotion/gate (Azure DevOps). ``description`` is one short line."""
         ...
 
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        """(state, description) of the newest gate verdict posted on ``pr``'s head, None when there is none."""
+        ...
+
     def pr_labels(self, pr: PullRequest) -> frozenset[str]:
         """The names of the labels (Azure DevOps: tags) a person set on ``pr``."""
         ...
+
+
+def newest_gate(statuses: list[CommitStatus]) -> tuple[StatusState, str] | None:
+    """The newest GATE_CONTEXT status among a commit's statuses, as (state, description)."""
+    mine = [s for s in statuses if s.context == GATE_CONTEXT]
+    if not mine:
+        return None
+    newest = max(mine, key=lambda s: s.created_at)
+    return newest.state, newest.description
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from gitops_promotion.providers.base import (
     PRState,
     PullRequest,
     StatusState,
+    newest_gate,
 )
 from gitops_promotion.providers.github_auth import resolve_token
 from gitops_promotion.providers.github_retry import Resilience, describe
@@ -272,6 +273,10 @@ class GitHubProvider:
             lambda: requester.requestJsonAndCheck("POST", url, input=payload),
             write=True,
         )
+
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        sha = pr.head_sha or (self._pulls.get(pr.number) or self._fetch_pull(pr.number)).head.sha
+        return newest_gate(self.commit_statuses(sha))
 
     def pr_labels(self, pr: PullRequest) -> frozenset[str]:
         url = f"/repos/{self._location.full_name}/issues/{pr.number}/labels"

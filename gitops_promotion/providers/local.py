@@ -26,6 +26,7 @@ from gitops_promotion.providers.base import (
     MergeMethod,
     PullRequest,
     StatusState,
+    newest_gate,
 )
 
 STORE = "gitops-promotion-local-forge.json"
@@ -148,23 +149,31 @@ class LocalForge:
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
         """Record the verdict on the PR's head commit, as on GitHub; merging by hand ignores it."""
-        import subprocess
-
-        sha = pr.head_sha
-        if sha is None:  # an open PR's head is its branch tip in the forge's repository
-            done = subprocess.run(
-                ["git", "--git-dir", str(self.git_dir), "rev-parse", "--verify", "-q", f"refs/heads/{pr.head}"],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            sha = done.stdout.strip() or None
+        sha = self._head(pr)
         if sha:
             self.post_status(sha, GATE_CONTEXT, state, description)
+
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        sha = self._head(pr)
+        return newest_gate(self.commit_statuses(sha)) if sha else None
 
     def pr_labels(self, pr: PullRequest) -> frozenset[str]:
         with self._data() as data:
             return frozenset(self._find(data, pr.number).get("labels", []))
+
+    def _head(self, pr: PullRequest) -> str | None:
+        """An open PR's head is its branch tip in the forge's repository."""
+        import subprocess
+
+        if pr.head_sha:
+            return pr.head_sha
+        done = subprocess.run(
+            ["git", "--git-dir", str(self.git_dir), "rev-parse", "--verify", "-q", f"refs/heads/{pr.head}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip() or None
 
     def add_label(self, number: int, name: str) -> None:
         """Label PR ``number``, as a person would on a forge."""
