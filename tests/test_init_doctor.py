@@ -216,7 +216,7 @@ def test_doctor_includes_the_forge_checks(example_repo: tuple[Path, Path]) -> No
     result = doctor(
         work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work), provider_factory=lambda: forge
     )
-    assert forge.asked == [(["main"], "gitops-promotion status")]
+    assert forge.asked == [(["main"], "gitops-promotion/gate")]
     assert result.exit_code == 1
     assert "[FAIL] auto-merge allowed: acme/gitops" in result.lines
     assert "[warn] can read protection: 403" in result.lines
@@ -255,10 +255,10 @@ def test_doctor_cli_against_the_fake_github(
     argv = ["doctor", "--sourcedir", str(work), "--provider", "github", "--token", fake.token]
     assert main(argv) == 1  # main is not protected yet
     out = capsys.readouterr().out
-    assert "[FAIL] branch protection on main requires 'gitops-promotion status': main is not protected" in out
-    assert "fix: protect main with a required status check named 'gitops-promotion status'" in out
+    assert "[FAIL] branch protection on main requires 'gitops-promotion/gate': main is not protected" in out
+    assert "fix: protect main with a required status check named 'gitops-promotion/gate'" in out
     assert fake.token not in out
-    fake.protect("main", "gitops-promotion status")
+    fake.protect("main", "gitops-promotion/gate")
     assert main(argv) == 0, capsys.readouterr().out
     assert "[  ok] auto-merge allowed" in capsys.readouterr().out
     assert main([*argv[:3], "--skip-forge"]) == 0

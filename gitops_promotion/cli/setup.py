@@ -96,7 +96,7 @@ def _is_azure(remote: str) -> bool:
 @env_option("--skip-forge", is_flag=True, help="Check only the repository, not the forge's settings.")
 @env_option(
     "--required-check",
-    default="gitops-promotion status",
+    default="gitops-promotion/gate",
     show_default=True,
     help="Status check name branch protection must require.",
 )

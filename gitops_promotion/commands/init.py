@@ -52,11 +52,13 @@ TARGETS: dict[Platform, dict[str, str]] = {
         "github-new.yml": ".github/workflows/gitops-promotion-new.yml",
         "github-promote.yml": ".github/workflows/gitops-promotion-promote.yml",
         "github-status.yml": ".github/workflows/gitops-promotion-status.yml",
+        "github-reconcile.yml": ".github/workflows/gitops-promotion-reconcile.yml",
     },
     "azure": {
         "azure-new.yml": "azure-pipelines/gitops-promotion-new.yml",
         "azure-promote.yml": "azure-pipelines/gitops-promotion-promote.yml",
         "azure-status.yml": "azure-pipelines/gitops-promotion-status.yml",
+        "azure-reconcile.yml": "azure-pipelines/gitops-promotion-reconcile.yml",
         "azure-steps.yml": "azure-pipelines/templates/gitops-promotion.yml",
     },
 }
@@ -184,17 +186,19 @@ def _next_steps(platform: Platform, layout: Layout, envs: tuple[str, ...], actio
                 "commit you use (or rerun with --action-ref OWNER/REPO@SHA --force)"
             )
         out.append(
-            "create a GitHub App (Contents and Pull requests read/write, Commit statuses read), "
+            "create a GitHub App (Contents, Pull requests and Commit statuses read/write), "
             "install it on this repository, and set the variable GITOPS_PROMOTION_APP_CLIENT_ID "
             "and the secret GITOPS_PROMOTION_APP_PRIVATE_KEY"
         )
         out.append(
-            "require the check 'gitops-promotion status' in the default branch's protection and allow auto-merge"
+            "require the status check 'gitops-promotion/gate' (posted by `status` and the scheduled `reconcile`) "
+            "in the default branch's protection and allow auto-merge"
         )
     else:
         out.append(
-            "create pipelines from azure-pipelines/*.yml, add gitops-promotion-status as a required "
-            "build validation policy on the default branch, and give the build service Contribute, "
+            "create pipelines from azure-pipelines/*.yml (gitops-promotion-reconcile runs on a schedule), "
+            "require the status gitops-promotion/gate (a Status check policy) or the gitops-promotion-status "
+            "build validation on the default branch, and give the build service Contribute, "
             "Create branch and Contribute to pull requests on this repository"
         )
     return out

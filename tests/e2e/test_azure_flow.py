@@ -125,7 +125,7 @@ def test_gate_result_is_posted_on_the_pr(azure: AzureDriver) -> None:
     assert code == 0 and "successful reconciliation for apps-dev" in out
     posted = [(s["context"], s["state"], s["description"]) for s in azure.fake.prs[2].statuses]
     assert [(c, s) for c, s, _ in posted] == [
-        ({"genre": "gitops-promotion", "name": "gate"}, "failed"),
+        ({"genre": "gitops-promotion", "name": "gate"}, "pending"),  # timed out: still waiting, not failed
         ({"genre": "gitops-promotion", "name": "gate"}, "succeeded"),
     ]
     assert posted[0][2].startswith("timed out") and posted[1][2] == "successful reconciliation for apps-dev"
