@@ -297,3 +297,20 @@ def test_doctor_flags_promotions_with_the_workflow_token(example_repo: tuple[Pat
     ) in result.lines
     # the status workflow reads only: its github.token is fine and not reported
     assert "gitops-promotion-status.yml" not in _names(result.lines)
+
+
+def test_doctor_flags_a_repository_without_a_scheduled_reconcile(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+    init(work, action_ref=PIN, force=True)
+    reconcile = work / ".github" / "workflows" / "gitops-promotion-reconcile.yml"
+    assert "reconcile" in reconcile.read_text()
+    # Run by hand only (no schedule) is not enough: nothing would heal a lost promote run.
+    reconcile.write_text(reconcile.read_text().replace('  schedule:\n    - cron: "*/10 * * * *"\n', ""))
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work))
+    text = _names(result.lines)
+    assert result.exit_code == 1
+    assert "[FAIL] a scheduled reconcile heals lost promotions: no workflow runs `reconcile` on a schedule" in text
+    reconcile.unlink()
+    assert "[FAIL] a scheduled reconcile heals lost promotions" in _names(
+        doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work)).lines
+    )
