@@ -10,8 +10,9 @@ from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.history.inventory import Inventory, collect
 from gitops_promotion.names import validate_name
-from gitops_promotion.providers.base import Provider
+from gitops_promotion.providers.base import Provider, PullRequest
 from gitops_promotion.result import Result
+from gitops_promotion.state import PromotionState
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -78,10 +79,26 @@ def _add_pending(ctx: Context, inv: Inventory, provider: Provider, group: str | 
     from gitops_promotion.history.pending import read_pending
 
     try:
-        inv.pending = read_pending(ctx.config, provider, group=group, app=app)
+        inv.pending = read_pending(ctx.config, provider, group=group, app=app, gate=_gate_reader(ctx))
         inv.forge = provider.name
     except PromotionError as exc:
         inv.notes.append(f"open pull requests not read: {exc}")
+
+
+def _gate_reader(ctx: Context) -> Callable[[PullRequest, PromotionState], tuple[str, str]]:
+    """The gate as `status` and `reconcile` post it (Flux, soak, windows, override), in show's words."""
+    from gitops_promotion.commands.gate_verdict import gate_verdict, utc_now
+
+    words = {"success": "open", "pending": "waiting", "failure": "closed"}
+    now = utc_now()
+
+    def read(pr: PullRequest, state: PromotionState) -> tuple[str, str]:
+        verdict = gate_verdict(ctx, pr, state, now=now)
+        if state.type != "promote" and verdict.state == "success":
+            return "n/a", verdict.description  # nothing to wait for: policies decided when it opened
+        return words[verdict.state], verdict.description
+
+    return read
 
 
 def _html(inv: Inventory, base: str | None, out: Path | None, message: str) -> tuple[tuple[str, ...], str]:

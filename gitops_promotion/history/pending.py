@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gitops_promotion.config import Config
 from gitops_promotion.gate import read_gate
 from gitops_promotion.history.inventory import Pending
@@ -13,8 +15,17 @@ PREFIXES = ("promote/", "release/", "rollback/")
 _GATE = {"success": "open", "failure": "closed", "pending": "waiting", "none": "waiting"}
 
 
+# The composed gate (commands/gate_verdict.py) for one PR: (gate, detail), injected so this layer stays below it.
+GateReader = Callable[[PullRequest, PromotionState], tuple[str, str]]
+
+
 def read_pending(
-    config: Config, provider: Provider, *, group: str | None = None, app: str | None = None
+    config: Config,
+    provider: Provider,
+    *,
+    group: str | None = None,
+    app: str | None = None,
+    gate: GateReader | None = None,
 ) -> list[Pending]:
     """Open PRs carrying our metadata (optionally for one group/app) with their gate state; oldest first."""
     found: dict[int, Pending] = {}
@@ -25,7 +36,7 @@ def read_pending(
                 continue
             if (group and state.group != group) or (app and state.app != app):
                 continue
-            found[pr.number] = _pending(config, provider, pr, state)
+            found[pr.number] = _pending(config, provider, pr, state, gate)
     return sorted(found.values(), key=lambda p: (p.created_at or 0, p.number))
 
 
@@ -36,10 +47,14 @@ def _state(pr: PullRequest) -> PromotionState | None:
         return None
 
 
-def _pending(config: Config, provider: Provider, pr: PullRequest, state: PromotionState) -> Pending:
+def _pending(
+    config: Config, provider: Provider, pr: PullRequest, state: PromotionState, reader: GateReader | None
+) -> Pending:
     gate, detail = "n/a", ""
     previous = config.previous_env(state.env) if state.env in config.env_names else None
-    if state.type == "promote" and previous is not None and state.sha:
+    if reader is not None and state.env in config.env_names:
+        gate, detail = reader(pr, state)
+    elif state.type == "promote" and previous is not None and state.sha:
         reading = read_gate(provider.commit_statuses(state.sha), f"{state.group}-{previous.name}")
         gate, detail = _GATE[reading.verdict], reading.describe()
     elif state.type != "promote":
