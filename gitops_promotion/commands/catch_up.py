@@ -150,15 +150,31 @@ def _heal(ctx: Context, gap: Gap, heads: dict[str, PullRequest], prs: list[PullR
     if ctx.dry_run:
         line = f"{name}: would open pull request on {branch}: {next_state.title} (lost after #{merged.number})"
         return Action(name, "would-open", line, env=gap.next_env)
+    return _open(ctx, gap, next_state, branch, merged)
+
+
+def _open(ctx: Context, gap: Gap, state: PromotionState, branch: str, merged: PullRequest) -> Action:
+    """Open the catch-up PR unless another run is promoting on ``branch``; yield to it if so."""
     from gitops_promotion.commands import branch_guard
 
+    name = f"{gap.key[0]}/{gap.key[1]}"
+    head = branch_guard.remote_sha(ctx, branch)  # read last: a run that pushed since the listing shows here
+    if head is not None and not _merged_leftover(ctx, head, ctx.location(gap.next_env, gap.key[0]).branch):
+        line = f"{name}: left to another run: {branch} carries a promotion in flight ({head[:12]})"
+        return Action(name, "skipped", line, env=gap.next_env)
     try:
-        result = open_promotion(
-            ctx, next_state, expect_head=branch_guard.remote_sha(ctx, branch), details=_details(merged)
-        )
+        result = open_promotion(ctx, state, expect_head=head, details=_details(merged))
     except PromotionError as exc:
         return Action(name, "failed", f"{name}: could not open the promotion to {gap.next_env}: {exc.message}")
     return _from_result(name, gap, result)
+
+
+def _merged_leftover(ctx: Context, head: str, base: str) -> bool:
+    """Whether ``head`` is a branch tip already merged into ``base`` (a branch the forge did not delete)."""
+    repo = ctx.repo
+    if repo.rev(head) is None:
+        return False  # not even fetched: someone's new work
+    return repo.git("merge-base", head, repo.remote_ref(base), check=False) == head
 
 
 def _from_result(name: str, gap: Gap, result: Result) -> Action:
