@@ -55,10 +55,21 @@ def gate_verdict(ctx: Context, pr: PullRequest, state: PromotionState, *, now: d
         why = f"{state.type} pull request" if state.type != "promote" else f"{state.env} is the first environment"
         return compose(ctx, pr, state, reading=None, commit=None, statuses=[], now=now, why=why)
     seen = observe(ctx, state, previous.name, name)
-    statuses = list(ctx.provider.commit_statuses(state.sha))
-    if seen.commit != state.sha:
-        statuses += ctx.provider.commit_statuses(seen.commit)
+    statuses = soak_statuses(ctx, state, seen.reading, seen.commit)
     return compose(ctx, pr, state, reading=seen.reading, commit=seen.commit, statuses=statuses, now=now)
+
+
+def soak_statuses(ctx: Context, state: PromotionState, reading: GateReading, commit: str) -> list[CommitStatus]:
+    """The statuses soak time is measured on (read only when Flux is green and the previous env soaks)."""
+    previous = ctx.config.previous_env(state.env)
+    if reading.verdict != "success" or previous is None:
+        return []
+    if ctx.config.policy(previous.name, state.group, state.app).soak_seconds <= 0:
+        return []
+    statuses = list(ctx.provider.commit_statuses(state.sha))
+    if commit != state.sha:
+        statuses += ctx.provider.commit_statuses(commit)
+    return statuses
 
 
 def compose(

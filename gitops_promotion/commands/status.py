@@ -138,14 +138,12 @@ def _ungated(ctx: Context, pr: PullRequest, state: PromotionState, message: str)
 def _finish(
     ctx: Context, *, pr: PullRequest, state: PromotionState, name: str, seen: Observation, timeout: float
 ) -> Result:
-    from gitops_promotion.commands.gate_verdict import compose, record_override, utc_now
+    from gitops_promotion.commands.gate_verdict import compose, record_override, soak_statuses, utc_now
 
     verdict = seen.reading.verdict
     detail = seen.reading.describe()
     where = f"commit {seen.commit[:12]}" + ("" if seen.commit == state.sha else f" (later than {state.sha[:12]})")
-    statuses = list(ctx.provider.commit_statuses(state.sha)) if verdict == "success" else []
-    if verdict == "success" and seen.commit != state.sha:
-        statuses += ctx.provider.commit_statuses(seen.commit)
+    statuses = soak_statuses(ctx, state, seen.reading, seen.commit)
     gate = compose(ctx, pr, state, reading=seen.reading, commit=seen.commit, statuses=statuses, now=utc_now())
     if gate.state == "success":
         outcome, code = "gate-open", 0
