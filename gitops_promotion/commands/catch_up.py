@@ -10,11 +10,11 @@ look-up of the PR behind the commit that last changed env *i*, and one listing o
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitops_promotion.commands.opening import ensure_allowed, head_branch, open_promotion
+from gitops_promotion.commands.promote import TOOL_PREFIXES
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.history.inventory import Inventory
@@ -23,9 +23,6 @@ from gitops_promotion.policy import evaluate
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState, StateError, parse_state
-
-log = logging.getLogger(__name__)
-TOOL_PREFIXES = ("promote/", "feature/", "release/", "rollback/", "remove/")
 
 
 @dataclass(frozen=True)
