@@ -21,11 +21,57 @@ from gitops_promotion.flux_config import FluxStatusConfig
 CONFIG_FILE = "gitops-promotion.yaml"
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
-NotifyEvent = Literal["opened", "merged", "blocked", "release"]
+NotifyEvent = Literal["opened", "merged", "blocked", "release", "override"]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WindowSpec(_Model):
+    """A recurring window: it opens at each ``cron`` time in ``timezone`` and stays open for ``duration``."""
+
+    cron: str
+    duration: str | int
+    timezone: str
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, value: str | int) -> str | int:
+        if parse_duration(value, bare_unit="m") <= 0:
+            msg = f"duration must be positive: {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from gitops_promotion.windows import check_zone
+
+        check_zone(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from gitops_promotion.windows import check_cron
+
+        check_cron(value)
+        return value
+
+
+class WindowRule(_Model):
+    """One entry of ``policy.windows``: exactly one of ``allow`` or ``deny``."""
+
+    allow: WindowSpec | None = None
+    deny: WindowSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> WindowRule:
+        if (self.allow is None) == (self.deny is None):
+            msg = "each window needs exactly one of allow or deny"
+            raise ValueError(msg)
+        return self
 
 
 class Policy(_Model):
@@ -35,6 +81,19 @@ class Policy(_Model):
     require_previous: bool | None = None
     freeze: bool | None = None
     auto: bool | None = None
+    soak: str | int | None = None  # how long a tag must run here before it may leave (durations.py syntax)
+    windows: tuple[WindowRule, ...] | None = None  # when promotions INTO this environment may merge
+
+    @field_validator("soak")
+    @classmethod
+    def _soak(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_duration(value, bare_unit="m")
+        return value
+
+    @property
+    def soak_seconds(self) -> float:
+        return parse_duration(self.soak, bare_unit="m") if self.soak else 0.0
 
     @field_validator("allowed_tags")
     @classmethod
@@ -59,7 +118,7 @@ class Notifier(_Model):
 
     type: Literal["slack", "teams", "webhook"]
     url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    events: tuple[NotifyEvent, ...] = ("opened", "merged", "blocked", "release")
+    events: tuple[NotifyEvent, ...] = ("opened", "merged", "blocked", "release", "override")
 
 
 class Environment(_Model):

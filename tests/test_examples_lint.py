@@ -52,12 +52,13 @@ def _actionlint(command: list[str], files: list[Path]) -> list[dict[str, Any]]:
 
 def test_the_examples_exist() -> None:
     names = {p.name for p in GITHUB_WORKFLOWS}
-    assert {f"gitops-promotion-{c}.yml" for c in ("new", "promote", "status")} <= names
+    assert {f"gitops-promotion-{c}.yml" for c in ("new", "promote", "status", "reconcile")} <= names
     azure = {p.relative_to(EXAMPLES / "azure").as_posix() for p in AZURE_PIPELINES}
     assert {
         "gitops-promotion-new.yml",
         "gitops-promotion-promote.yml",
         "gitops-promotion-status.yml",
+        "gitops-promotion-reconcile.yml",
         "app-pipeline.yml",
         "templates/gitops-promotion.yml",
     } <= azure
@@ -190,9 +191,11 @@ def test_init_templates_are_the_examples() -> None:
         "github-new.yml": "github/gitops-promotion-new.yml",
         "github-promote.yml": "github/gitops-promotion-promote.yml",
         "github-status.yml": "github/gitops-promotion-status.yml",
+        "github-reconcile.yml": "github/gitops-promotion-reconcile.yml",
         "azure-new.yml": "azure/gitops-promotion-new.yml",
         "azure-promote.yml": "azure/gitops-promotion-promote.yml",
         "azure-status.yml": "azure/gitops-promotion-status.yml",
+        "azure-reconcile.yml": "azure/gitops-promotion-reconcile.yml",
         "azure-steps.yml": "azure/templates/gitops-promotion.yml",
         "github-app.yml": "github/app-image-pushed.yml",
         "azure-app.yml": "azure/app-pipeline.yml",

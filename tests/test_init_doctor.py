@@ -226,7 +226,7 @@ def test_doctor_includes_the_forge_checks(example_repo: tuple[Path, Path]) -> No
     result = doctor(
         work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work), provider_factory=lambda: forge
     )
-    assert forge.asked == [(["main"], "gitops-promotion status")]
+    assert forge.asked == [(["main"], "gitops-promotion/gate")]
     assert result.exit_code == 1
     assert "[FAIL] auto-merge allowed: acme/gitops" in result.lines
     assert "[warn] can read protection: 403" in result.lines
@@ -265,10 +265,10 @@ def test_doctor_cli_against_the_fake_github(
     argv = ["doctor", "--sourcedir", str(work), "--provider", "github", "--token", fake.token]
     assert main(argv) == 1  # main is not protected yet
     out = capsys.readouterr().out
-    assert "[FAIL] branch protection on main requires 'gitops-promotion status': main is not protected" in out
-    assert "fix: protect main with a required status check named 'gitops-promotion status'" in out
+    assert "[FAIL] branch protection on main requires 'gitops-promotion/gate': main is not protected" in out
+    assert "fix: protect main with a required status check named 'gitops-promotion/gate'" in out
     assert fake.token not in out
-    fake.protect("main", "gitops-promotion status")
+    fake.protect("main", "gitops-promotion/gate")
     assert main(argv) == 0, capsys.readouterr().out
     assert "[  ok] auto-merge allowed" in capsys.readouterr().out
     assert main([*argv[:3], "--skip-forge"]) == 0
@@ -307,3 +307,20 @@ def test_doctor_flags_promotions_with_the_workflow_token(example_repo: tuple[Pat
     ) in result.lines
     # the status workflow reads only: its github.token is fine and not reported
     assert "gitops-promotion-status.yml" not in _names(result.lines)
+
+
+def test_doctor_flags_a_repository_without_a_scheduled_reconcile(example_repo: tuple[Path, Path]) -> None:
+    _, work = example_repo
+    init(work, action_ref=PIN, force=True)
+    reconcile = work / ".github" / "workflows" / "gitops-promotion-reconcile.yml"
+    assert "reconcile" in reconcile.read_text()
+    # Run by hand only (no schedule) is not enough: nothing would heal a lost promote run.
+    reconcile.write_text(reconcile.read_text().replace('  schedule:\n    - cron: "*/10 * * * *"\n', ""))
+    result = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work))
+    text = _names(result.lines)
+    assert result.exit_code == 1
+    assert "[FAIL] a scheduled reconcile heals lost promotions: no workflow runs `reconcile` on a schedule" in text
+    reconcile.unlink()
+    assert "[FAIL] a scheduled reconcile heals lost promotions" in _names(
+        doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work)).lines
+    )

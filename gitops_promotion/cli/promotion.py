@@ -1,4 +1,4 @@
-"""Click commands for the promotion flow: new, promote, status, set-image, demo."""
+"""Click commands for the promotion flow: new, promote, status, reconcile, set-image, demo."""
 
 from __future__ import annotations
 
@@ -92,6 +92,27 @@ def status(branch: str | None, timeout: str | None, **kwargs: Any) -> int:
         return result
 
     return run(args, "status", body)
+
+
+@click.command()
+@env_option("--dry-run", is_flag=True, help="List what would be opened or posted; change nothing.")
+@repo_options
+@provider_options
+def reconcile(dry_run: bool, **kwargs: Any) -> int:
+    """Open every promotion that should be in flight and is not, and re-post every open promotion PR's gate.
+
+    Safe to run at any time; run it on a schedule (every 10 minutes) so a lost CI run or a waiting gate heals.
+    """
+    from gitops_promotion.commands.reconcile import reconcile as reconcile_command
+
+    args = RepoArgs.from_kwargs(kwargs)
+
+    def body(context: Any) -> Any:
+        ctx = context()
+        ctx.dry_run = dry_run
+        return reconcile_command(ctx)
+
+    return run(args, "reconcile", body)
 
 
 @click.command("set-image")

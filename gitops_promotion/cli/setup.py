@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gitops_promotion.checks import STATUS_JOB_NAME
+from gitops_promotion.checks import GATE_CONTEXT
 from gitops_promotion.cli.options import RepoArgs, env_option, provider_options, repo_options, run
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def _platform_of(remote: str) -> Platform:
 @env_option("--skip-forge", is_flag=True, help="Check only the repository, not the forge's settings.")
 @env_option(
     "--required-check",
-    default=STATUS_JOB_NAME,
+    default=GATE_CONTEXT,
     show_default=True,
     help="Status check name branch protection must require.",
 )

@@ -13,19 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitops_promotion import guide
-from gitops_promotion.checks import STATUS_JOB_NAME
 from gitops_promotion.commands.init import ACTION_PLACEHOLDER
 from gitops_promotion.config import Config, load_config
 from gitops_promotion.errors import PromotionError
 from gitops_promotion.home import REPOSITORY
-from gitops_promotion.providers.base import Check
+from gitops_promotion.providers.base import GATE_CONTEXT, Check
 from gitops_promotion.result import Result
 
 if TYPE_CHECKING:
     from gitops_promotion.gitrepo import GitRepo
     from gitops_promotion.manifests import Marker
 
-REQUIRED_CHECK = STATUS_JOB_NAME
+REQUIRED_CHECK = GATE_CONTEXT  # the commit status `status` and `reconcile` post: THE required check
 _WORKFLOW_DIRS = (".github/workflows", "azure-pipelines", ".azure-pipelines")
 _MARKER_FIX = 'add a marker such as  # {"$imagepolicy": "<group>:<app>"}  to the image line in <group>/<env>/'
 
@@ -202,6 +201,7 @@ def _workflow_checks(root: Path) -> list[Check]:
             ),
         )
     ]
+    checks.append(_schedule_check(root, using))
     github = [p for p in using if p.is_relative_to(root / ".github")]
     if github:
         weak = [f"{_relative(p, root)} ({action})" for p in github for action in _workflow_token_steps(p)]
@@ -216,8 +216,36 @@ def _workflow_checks(root: Path) -> list[Check]:
     return checks
 
 
+def _schedule_check(root: Path, using: list[Path]) -> Check:
+    """A scheduled `reconcile` is what heals lost promote runs and turns waiting gates green (issue 13)."""
+    scheduled = [p for p in using if _runs_reconcile_on_schedule(p.read_text(encoding="utf-8", errors="replace"))]
+    return Check(
+        "a scheduled reconcile heals lost promotions",
+        bool(scheduled),
+        ", ".join(_relative(p, root) for p in scheduled) if scheduled else "no workflow runs `reconcile` on a schedule",
+        fix="add the reconcile workflow: `gitops-promotion init`, or copy gitops-promotion-reconcile.yml from "
+        "examples/workflows/",
+    )
+
+
+def _runs_reconcile_on_schedule(text: str) -> bool:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(text)
+    except YAMLError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    # GitHub: `on: schedule`; Azure Pipelines: top-level `schedules`. YAML 1.1 readers may turn `on` into True.
+    triggers = data.get("on", data.get(True))
+    scheduled = bool(data.get("schedules")) or (isinstance(triggers, dict) and bool(triggers.get("schedule")))
+    return scheduled and "reconcile" in text
+
+
 # Steps that open or merge PRs must not use GITHUB_TOKEN: GitHub starts no workflow for its events.
-_WRITING_ACTIONS = {"new", "promote", "feature", "release"}
+_WRITING_ACTIONS = {"new", "promote", "reconcile", "feature", "release"}
 _USE_AN_APP = (
     "mint a GitHub App token (actions/create-github-app-token) and pass it as `token`, or set "
     "github-app-id and github-app-private-key"

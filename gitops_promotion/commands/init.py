@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from gitops_promotion.checks import STATUS_JOB_NAME
+from gitops_promotion.checks import GATE_CONTEXT
 from gitops_promotion.commands import init_config
 from gitops_promotion.commands.app_repo import Platform, app_target, check_tag_scheme, trigger_command
 from gitops_promotion.commands.init_config import render_config
@@ -58,11 +58,13 @@ TARGETS: dict[Platform, dict[str, str]] = {
         "github-new.yml": ".github/workflows/gitops-promotion-new.yml",
         "github-promote.yml": ".github/workflows/gitops-promotion-promote.yml",
         "github-status.yml": ".github/workflows/gitops-promotion-status.yml",
+        "github-reconcile.yml": ".github/workflows/gitops-promotion-reconcile.yml",
     },
     "azure": {
         "azure-new.yml": "azure-pipelines/gitops-promotion-new.yml",
         "azure-promote.yml": "azure-pipelines/gitops-promotion-promote.yml",
         "azure-status.yml": "azure-pipelines/gitops-promotion-status.yml",
+        "azure-reconcile.yml": "azure-pipelines/gitops-promotion-reconcile.yml",
         "azure-steps.yml": STEPS_TEMPLATE,
     },
     "gitlab": {"gitlab-promotion.yml": ".gitlab/ci/gitops-promotion.yml"},
@@ -337,11 +339,11 @@ def _next_steps(
                 f"{REPOSITORY} (or rerun with --action-ref {REPOSITORY}@<SHA> --force)"
             )
         out += [
-            "create a GitHub App (Contents and Pull requests read/write, Commit statuses read), "
+            "create a GitHub App (Contents, Pull requests and Commit statuses read/write), "
             "install it on this repository, and set the variable GITOPS_PROMOTION_APP_CLIENT_ID "
             "and the secret GITOPS_PROMOTION_APP_PRIVATE_KEY",
-            f"allow auto-merge, and protect {branch} requiring the check '{STATUS_JOB_NAME}' (GitHub lists it "
-            "only after the status workflow has run once)",
+            f"allow auto-merge, and protect {branch} requiring the status check '{GATE_CONTEXT}' (posted by "
+            "`status` and the scheduled `reconcile`; GitHub lists it only after it was posted once)",
         ]
     else:
         out += [
@@ -349,8 +351,9 @@ def _next_steps(
             for name in ("gitops-promotion-new", "gitops-promotion-promote", "gitops-promotion-status")
         ]
         out.append(
-            f"add gitops-promotion-status as a required build validation policy on {branch} (its job is "
-            f"'{STATUS_JOB_NAME}'), and give the build service Contribute, Create branch, Force push and "
+            "create pipelines from azure-pipelines/*.yml (gitops-promotion-reconcile runs on a schedule), "
+            f"require the status {GATE_CONTEXT} (a Status check policy) or the gitops-promotion-status build "
+            f"validation on {branch}, and give the build service Contribute, Create branch, Force push and "
             "Contribute to pull requests on this repository"
         )
     out += [

@@ -53,6 +53,8 @@ def headline(event: NotifyEvent, state: PromotionState, pr: PullRequest | None, 
         return f"{what} merged into {state.env}{ref}"
     if event == "blocked":
         return f"Gate closed: {what} cannot go into {state.env} yet{ref}"
+    if event == "override":
+        return f"Gate overridden: {what} may go into {state.env}{ref}"
     if event == "release":
         verb = "Rollback" if state.type == "rollback" else "Release"
         return f"{verb} requested: {what} into {state.env}{ref}"

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from gitops_promotion.commands import branch_guard, env_branches, notify, rerun
 from gitops_promotion.context import Context
@@ -44,6 +44,7 @@ def open_promotion(
     merged_pr: PullRequest | None = None,
     write: Callable[[], Sequence[Path]] | None = None,
     body: str | None = None,
+    expect_head: str | Literal[False] | None = False,
 ) -> Result:
     """Reset the head branch from the env's branch, edit markers, commit, push with lease, open/update the PR.
 
@@ -51,6 +52,8 @@ def open_promotion(
     open for that pair, so the look-up is skipped (one API call fewer per hop; a race ends in PullRequestExists).
     ``write`` replaces the marker edits (feature copies, stale removal): called on the fresh branch, it
     changes the tree and returns the paths to commit (none: nothing to do). ``body`` replaces the PR body.
+    ``expect_head`` (catch-up by `reconcile`): the head branch's remote commit the caller saw (None: absent);
+    when the branch is anywhere else, another run is promoting this app and the catch-up yields to it.
     """
     provider = ctx.provider  # built first: it supplies git's credentials
     loc = ctx.location(state.env, state.group)
@@ -61,6 +64,8 @@ def open_promotion(
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         notes.clear()
         remote_head = env_branches.head_and_env_branches(ctx, branch)
+        if expect_head is not False and remote_head != expect_head:
+            return _yielded(state, branch, remote_head)
         known_absent = remote_head is None or (
             merged_pr is not None and (merged_pr.head, merged_pr.base) == (branch, loc.branch)
         )
@@ -150,13 +155,7 @@ def _opened(
     )
     if ctx.dry_run:
         return rerun.dry_run_result(ctx, state, branch, [*notes, *ctx.planned_calls()])
-    lines = [*notes, f"created branch {branch} with pull request {pr.number}", pr.url]
-    if replaced is not None:
-        lines.insert(
-            0,
-            f"replaced pending promotion of {replaced.group}/{replaced.app} {replaced.tag} "
-            f"to {replaced.env} (pull request {pr.number} now carries {state.tag} to {state.env})",
-        )
+    lines = [*notes, *_lines(state, branch, pr, [], replaced)]  # overtaken pushes are among the notes
     mode = {
         "enabled": "auto-merge on",
         "merged": "merged at once",
@@ -245,6 +244,34 @@ def _write_pr(
                 raise
     replaced = _replaced(existing.body, state)
     return provider.update_pr(existing, title=state.title, body=body), "updated", replaced
+
+
+def _lines(
+    state: PromotionState, branch: str, pr: PullRequest, overtook: list[str], replaced: PromotionState | None
+) -> list[str]:
+    lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
+    lines[:0] = [
+        f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
+        for what in overtook
+    ]
+    if replaced is not None:
+        lines.insert(
+            0,
+            f"replaced pending promotion of {replaced.group}/{replaced.app} {replaced.tag} "
+            f"to {replaced.env} (pull request {pr.number} now carries {state.tag} to {state.env})",
+        )
+    return lines
+
+
+def _yielded(state: PromotionState, branch: str, head: str | None) -> Result:
+    where = f"moved to {head[:12]}" if head else "was deleted"
+    return Result(
+        outcome="skipped",
+        message=f"left to another run: {branch} {where} meanwhile; {state.group}/{state.app} {state.tag} "
+        f"to {state.env} is retried by the next reconcile if still missing",
+        branch=branch,
+        environment=state.env,
+    )
 
 
 def _superseded(state: PromotionState, branch: str, pr: PullRequest, what: str) -> Result:

@@ -40,6 +40,25 @@ def policy_sources(config: Config, env: str, group: str, app: str) -> dict[str, 
     return found
 
 
+def _windows_now(ctx: Context, state: PromotionState, *, force: bool) -> str:
+    """The deployment windows' verdict now, in the words the gate posts ("" when none are set)."""
+    from gitops_promotion.commands.gate_verdict import utc_now
+    from gitops_promotion.windows import evaluate_windows
+
+    windows = ctx.config.policy(state.env, state.group, state.app).windows
+    previous = ctx.config.previous_env(state.env)
+    soak = ctx.config.policy(previous.name, state.group, state.app).soak if previous else None
+    soaking = f"soak: {previous.name} must run the tag {soak} first" if previous and soak else ""
+    if not windows:
+        return soaking
+    verdict = evaluate_windows(windows, utc_now())
+    joined = f"{soaking}; " if soaking else ""
+    if verdict.open:
+        return f"{joined}windows: open now"
+    passed = "; --force passes it" if force and state.type != "promote" else "; the gate waits (pending)"
+    return f"{joined}windows: closed: {verdict.reason}{passed}"
+
+
 def policy_check(
     ctx: Context,
     *,
@@ -77,17 +96,21 @@ def policy_check(
             shown = f"not set (on for promotions, off for releases: {'on' if kind == 'promote' else 'off'})"
         lines.append(f"  {name}: {shown}  [{where}]")
     lines += [f"  - {'blocks' if r in decision.failed else 'passes'}: {r}" for r in decision.reasons]
+    window = _windows_now(ctx, state, force=force)
+    lines += [f"  - {window}"] if window else []
     lines += notes
     verdict = "allowed" if decision.allowed else "blocked"
     return Result(
         outcome="done",
-        message=f"{verdict}: {group}/{app} {tag} into {state.env} ({kind}): {decision.explain()}",
+        message=f"{verdict}: {group}/{app} {tag} into {state.env} ({kind}): {decision.explain()}"
+        + (f"; {window}" if window else ""),
         lines=tuple(lines),
         environment=state.env,
         data={
             "allowed": decision.allowed,
             "reasons": list(decision.reasons),
             "policy": {k: v for k, (v, _w) in sources.items()},
+            "windows": window or "open",
         },
         exit_code=0 if decision.allowed else 1,
     )

@@ -26,13 +26,40 @@ def pushed_branch(ctx: Context) -> str:
 
 
 def promote(ctx: Context, *, sha: str | None = None, branch: str | None = None) -> Result:
-    """Find the PR whose merge made ``sha`` (default: HEAD) and promote its image to the next environment."""
+    """Find the PR whose merge made ``sha`` (default: HEAD) and promote its image to the next environment, then
+    catch up every other promotion that an earlier, lost run should have opened (issue 13)."""
+    result, handled = _event(ctx, sha=sha, branch=branch)
+    return _catch_up(ctx, result, handled)
+
+
+def _catch_up(ctx: Context, result: Result, handled: tuple[str, str] | None) -> Result:
+    """Append the catch-up's lines to the event's result; a failing catch-up warns, never fails the event."""
+    from dataclasses import replace
+    from functools import cache
+
+    from gitops_promotion.commands.catch_up import catch_up, open_prs
+    from gitops_promotion.history.inventory import collect
+
+    try:
+        actions = catch_up(
+            ctx, collect(ctx, fetch=True), listed=cache(lambda: open_prs(ctx)), skip={handled} if handled else set()
+        )
+    except PromotionError as exc:
+        return replace(result, lines=(*result.lines, f"warning: catch-up not done: {exc.message}"))
+    if not actions:
+        return result
+    lines = tuple(f"catch-up: {a.line}" for a in actions)
+    return replace(result, lines=(*result.lines, *lines))
+
+
+def _event(ctx: Context, *, sha: str | None, branch: str | None) -> tuple[Result, tuple[str, str] | None]:
+    """What the push event itself asks: (result, the group/app it promoted or None)."""
     provider = ctx.provider
     base = branch or pushed_branch(ctx)
     commit = sha or ctx.repo.head_sha()
     pr = provider.pr_for_commit(commit, base)
     if pr is None:
-        return _skip(f"commit {commit[:12]} on {base} was not made by merging a pull request; nothing to promote")
+        return _skip(f"commit {commit[:12]} on {base} was not made by merging a pull request; nothing to promote"), None
     try:
         state = parse_state(pr.body)
     except StateError as exc:
@@ -41,9 +68,9 @@ def promote(ctx: Context, *, sha: str | None = None, branch: str | None = None) 
             raise PromotionError(msg) from None
         state = None
     if state is None:
-        return _skip(f"pull request {pr.number} was not opened by gitops-promotion; nothing to promote")
+        return _skip(f"pull request {pr.number} was not opened by gitops-promotion; nothing to promote"), None
     warnings = notify.send(ctx, "merged", state, pr) if state.type != "stale" else []
-    return notify.attach(_next_hop(ctx, state, pr, commit), warnings)
+    return notify.attach(_next_hop(ctx, state, pr, commit), warnings), (state.group, state.app)
 
 
 def _next_hop(ctx: Context, state: PromotionState, pr: PullRequest, commit: str) -> Result:

@@ -83,11 +83,29 @@ def release(
     decision = decide(ctx, state, force=force)
     ensure_allowed(decision.allowed, decision.explain(), state)
     policy = ctx.config.policy(state.env, state.group, state.app)
-    if policy.freeze and force:
-        state = replace(state, forced=True)
-    details = "**Policy**\n\n" + "\n".join(f"- {reason}" for reason in decision.reasons)
+    reasons = list(decision.reasons)
+    window = _window_reason(ctx, state, force=force)
+    if window:
+        reasons.append(window)
+    if (policy.freeze or window) and force:
+        state = replace(state, forced=True)  # recorded in the PR body and notifications; passes the gate
+    details = "**Policy**\n\n" + "\n".join(f"- {reason}" for reason in reasons)
     result = open_promotion(ctx, state, auto=policy.auto is True, details=details)
-    return replace(result, lines=(*(f"policy: {r}" for r in decision.reasons), *result.lines))
+    return replace(result, lines=(*(f"policy: {r}" for r in reasons), *result.lines))
+
+
+def _window_reason(ctx: Context, state: PromotionState, *, force: bool) -> str:
+    """What the deployment windows say now ("" when none is set or they are open)."""
+    from gitops_promotion.commands.gate_verdict import utc_now
+    from gitops_promotion.windows import evaluate_windows
+
+    windows = ctx.config.policy(state.env, state.group, state.app).windows
+    verdict = evaluate_windows(windows, utc_now())
+    if verdict.open:
+        return ""
+    if force:
+        return f"deployment window closed ({verdict.reason}); overridden with --force"
+    return f"deployment window closed ({verdict.reason}): the gate waits for it (--force passes it)"
 
 
 def previous_distinct_tag(ctx: Context, group: str, app: str, env: str) -> tuple[str | None, str | None]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.history.inventory import Inventory, collect
+from gitops_promotion.history.pending import GateReader
 from gitops_promotion.names import validate_name
-from gitops_promotion.providers.base import Provider
+from gitops_promotion.providers.base import CommitStatus, Provider, PullRequest
 from gitops_promotion.result import Result
+from gitops_promotion.state import PromotionState
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -78,10 +82,46 @@ def _add_pending(ctx: Context, inv: Inventory, provider: Provider, group: str | 
     from gitops_promotion.history.pending import read_pending
 
     try:
-        inv.pending = read_pending(ctx.config, provider, group=group, app=app)
+        inv.pending = read_pending(ctx.config, provider, group=group, app=app, gate=_gate_reader(ctx))
         inv.forge = provider.name
     except PromotionError as exc:
         inv.notes.append(f"open pull requests not read: {exc}")
+
+
+def _gate_reader(ctx: Context) -> GateReader:
+    """The gate as `status` and `reconcile` post it (Flux, soak, windows, override), in show's words; Flux's
+    statuses come from the one batched read of every PR's commit."""
+    from gitops_promotion.commands.gate_verdict import gate_verdict, utc_now
+
+    words = {"success": "open", "pending": "waiting", "failure": "closed"}
+    now = utc_now()
+
+    def read(pr: PullRequest, state: PromotionState, statuses: dict[str, list[CommitStatus]]) -> tuple[str, str]:
+        known = _Prefetched(ctx.provider, statuses)
+        verdict = gate_verdict(dataclasses.replace(ctx, provider_factory=known.as_provider), pr, state, now=now)
+        if state.type != "promote" and verdict.state == "success":
+            return "n/a", verdict.description  # nothing to wait for: policies decided when it opened
+        return words[verdict.state], verdict.description
+
+    return read
+
+
+class _Prefetched:
+    """The provider, answering commit_statuses from statuses already read in one batch (one GraphQL query)."""
+
+    def __init__(self, provider: Provider, statuses: dict[str, list[CommitStatus]]) -> None:
+        self._provider = provider
+        self._statuses = statuses
+
+    def commit_statuses(self, sha: str) -> list[CommitStatus]:
+        found = self._statuses.get(sha)
+        return list(found) if found is not None else self._provider.commit_statuses(sha)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._provider, name)
+
+    def as_provider(self) -> Provider:
+        return cast("Provider", self)
 
 
 def _html(inv: Inventory, base: str | None, out: Path | None, message: str) -> tuple[tuple[str, ...], str]:

@@ -51,10 +51,12 @@ def status(
         msg = f"pull request {pr.number} on {branch} carries no promotion metadata; was it edited by hand?"
         raise PromotionError(msg)
     if state.type != "promote":
-        return _open(f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened")
+        return _ungated(
+            ctx, pr, state, f"pull request {pr.number} is a {state.type} pull request; policies gated it when opened"
+        )
     previous = ctx.config.previous_env(state.env)
     if previous is None:
-        return _open(f"{state.env} is the first environment; nothing to wait for")
+        return _ungated(ctx, pr, state, f"{state.env} is the first environment; nothing to wait for")
     if not state.sha:  # fail closed: without the promoted commit there is no Flux status to wait for
         msg = (
             f"pull request {pr.number} on {branch} promotes into {state.env} but its metadata has no sha (the "
@@ -93,6 +95,11 @@ def _find_pr(ctx: Context, branch: str) -> PullRequest:
     raise PromotionError(msg)
 
 
+def observe(ctx: Context, state: PromotionState, prev_env: str, selection: FluxSelection) -> Observation:
+    """Flux's verdict for ``selection`` on the promoted commit, or on a later commit still deploying the tag."""
+    return _observe(ctx, state, prev_env, selection)
+
+
 def _observe(ctx: Context, state: PromotionState, prev_env: str, selection: FluxSelection) -> Observation:
     statuses = ctx.provider.commit_statuses(state.sha)
     reading = read_gate(statuses, selection)
@@ -120,15 +127,43 @@ def _observe(ctx: Context, state: PromotionState, prev_env: str, selection: Flux
     return Observation(reading, state.sha)
 
 
+def _ungated(ctx: Context, pr: PullRequest, state: PromotionState, message: str) -> Result:
+    """No Flux status to wait for; windows (and an override) still decide, and the verdict is posted."""
+    from gitops_promotion.commands.gate_verdict import compose, record_override, utc_now
+
+    why = message.split("; ", maxsplit=1)[0]
+    verdict = compose(ctx, pr, state, reading=None, commit=None, statuses=[], now=utc_now(), why=why)
+    warnings = record_override(ctx, pr, state, verdict)  # first: a green gate may merge the PR at once
+    ctx.provider.report_gate(pr, state=verdict.state, description=verdict.description)
+    if verdict.state == "success":
+        return notify.attach(_open(message), warnings)
+    return Result(
+        outcome="gate-closed",
+        message=verdict.description,
+        pr_number=pr.number,
+        pr_url=pr.url,
+        branch=pr.head,
+        environment=state.env,
+        exit_code=1,
+    )
+
+
 def _finish(
     ctx: Context, *, pr: PullRequest, state: PromotionState, name: str, seen: Observation, timeout: float
 ) -> Result:
+    from gitops_promotion.commands.gate_verdict import compose, record_override, soak_statuses, utc_now
+
     verdict = seen.reading.verdict
     detail = seen.reading.describe()
     where = f"commit {seen.commit[:12]}" + ("" if seen.commit == state.sha else f" (later than {state.sha[:12]})")
-    if verdict == "success":
+    statuses = soak_statuses(ctx, state, seen.reading, seen.commit)
+    gate = compose(ctx, pr, state, reading=seen.reading, commit=seen.commit, statuses=statuses, now=utc_now())
+    if gate.state == "success":
         outcome, code = "gate-open", 0
         message = f"successful reconciliation for {name}"
+    elif verdict == "success":  # Flux is green; soak time or a window holds the PR
+        outcome, code = "gate-closed", 1
+        message = f"{gate.description} (Flux reconciled {name} on {where}; a later reconcile turns the gate green)"
     elif verdict == "failure":
         outcome, code = "gate-closed", 1
         message = f"reconciliation failed for {name} on {where}: {detail}"
@@ -138,7 +173,8 @@ def _finish(
             f"timed out after {timeout:.0f}s waiting for Flux to reconcile {name} on {where}: {detail}; "
             f"re-run: gitops-promotion status --branch {pr.head}"
         )
-    ctx.provider.report_gate(pr, state="success" if code == 0 else "failure", description=message[:250])
+    warnings = record_override(ctx, pr, state, gate)  # first: a green gate may merge the PR at once
+    ctx.provider.report_gate(pr, state=gate.state, description=gate.description)
     summary = (
         f"### Gate for {state.group}/{state.app} {state.tag} → {state.env}\n\n"
         f"Waited for `{seen.reading.wanted}` on {where}: **{outcome}**\n\n"
@@ -163,7 +199,7 @@ def _finish(
         exit_code=code,
     )
     if code == 0:
-        return result
+        return notify.attach(result, warnings)
     return notify.attach(result, notify.send(ctx, "blocked", state, pr, detail=message))
 
 

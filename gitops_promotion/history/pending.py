@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
 from gitops_promotion.config import Config
@@ -14,8 +14,18 @@ from gitops_promotion.state import DEPLOY_PREFIXES, PromotionState, StateError, 
 _GATE = {"success": "open", "failure": "closed", "pending": "waiting", "none": "waiting"}
 
 
+# The composed gate (commands/gate_verdict.py) for one PR: (gate, detail), injected so this layer stays below it.
+# The gate as `status` posts it (Flux, soak, windows), given the statuses read in one batch for every PR.
+GateReader = Callable[[PullRequest, PromotionState, dict[str, list[CommitStatus]]], tuple[str, str]]
+
+
 def read_pending(
-    config: Config, provider: Provider, *, group: str | None = None, app: str | None = None
+    config: Config,
+    provider: Provider,
+    *,
+    group: str | None = None,
+    app: str | None = None,
+    gate: GateReader | None = None,
 ) -> list[Pending]:
     """Open PRs carrying our metadata (optionally for one group/app) with their gate state; oldest first."""
     wanted: dict[int, tuple[PullRequest, PromotionState]] = {}
@@ -27,7 +37,7 @@ def read_pending(
             continue
         wanted[pr.number] = (pr, state)
     statuses = _statuses(provider, [s.sha for _, s in wanted.values() if _gated(config, s)])
-    found = [_pending(config, statuses, pr, state) for pr, state in wanted.values()]
+    found = [_pending(config, statuses, pr, state, gate) for pr, state in wanted.values()]
     return sorted(found, key=lambda p: (p.created_at or 0, p.number))
 
 
@@ -57,11 +67,17 @@ def _state(pr: PullRequest) -> PromotionState | None:
 
 
 def _pending(
-    config: Config, statuses: dict[str, list[CommitStatus]], pr: PullRequest, state: PromotionState
+    config: Config,
+    statuses: dict[str, list[CommitStatus]],
+    pr: PullRequest,
+    state: PromotionState,
+    reader: GateReader | None,
 ) -> Pending:
     gate, detail = "n/a", ""
     previous = config.previous_env(state.env) if state.env in config.env_names else None
-    if state.type == "promote" and previous is not None and state.sha:
+    if reader is not None and state.env in config.env_names:
+        gate, detail = reader(pr, state, statuses)
+    elif state.type == "promote" and previous is not None and state.sha:
         reading = read_gate(statuses.get(state.sha, []), selection_for(config, state.group, previous.name))
         gate, detail = _GATE[reading.verdict], reading.describe()
     elif state.type != "promote":

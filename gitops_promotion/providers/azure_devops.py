@@ -403,6 +403,32 @@ class AzureDevOpsProvider:
             ),
         )
 
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        """The newest gitops-promotion/gate PR status (the PR's iterations keep them all)."""
+        raw = self.call(
+            f"reading the statuses of pull request {pr.number}",
+            lambda: self.git_client.get_pull_request_statuses(self.repo.repo, pr.number, project=self.repo.project),
+        )
+        mine = [
+            s
+            for s in raw or []
+            if s.context is not None and (s.context.genre, s.context.name) == (GATE_GENRE, GATE_NAME)
+        ]
+        if not mine:
+            return None
+        newest = max(mine, key=lambda s: (s.creation_date is not None, s.creation_date, s.id or 0))
+        ours: dict[str, StatusState] = {"succeeded": "success", "failed": "failure", "pending": "pending"}
+        state = ours.get(str(newest.state))
+        return (state, str(newest.description or "")) if state else None
+
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        """The PR's tags (Azure DevOps' labels), e.g. gitops-promotion/override."""
+        tags = self.call(
+            f"reading the labels of pull request {pr.number}",
+            lambda: self.git_client.get_pull_request_labels(self.repo.repo, pr.number, project=self.repo.project),
+        )
+        return frozenset(str(t.name) for t in tags or [] if getattr(t, "active", True) is not False and t.name)
+
     # -- doctor ----------------------------------------------------------------------------------------
     def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:
         """Build validation for the gate pipeline on each base branch, and push rights for the token."""

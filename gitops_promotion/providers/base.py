@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+# The commit status the tool posts on every promotion PR's head: THE check to require on protected branches.
+from gitops_promotion.checks import GATE_CONTEXT
+
+__all__ = ["GATE_CONTEXT", "OVERRIDE_LABEL"]
+
 PRState = Literal["open", "merged", "closed"]
 StatusState = Literal["success", "failure", "pending"]
 MergeMethod = Literal["merge", "squash", "rebase"]
 AutoMergeOutcome = Literal["enabled", "disabled", "merged", "unchanged"]
+# A person sets this label on a promotion PR to pass its gate (soak time, windows) on purpose.
+OVERRIDE_LABEL = "gitops-promotion/override"
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,26 @@ class Provider(Protocol):
         ...
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
-        """Show the gate's result on the PR where the forge needs it (Azure PR status); may do nothing."""
+        """Post the gate's verdict on the PR: the commit status GATE_CONTEXT on its head commit (GitHub), the
+        PR status gitops-promotion/gate (Azure DevOps). ``description`` is one short line."""
         ...
+
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        """(state, description) of the newest gate verdict posted on ``pr``'s head, None when there is none."""
+        ...
+
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        """The names of the labels (Azure DevOps: tags) a person set on ``pr``."""
+        ...
+
+
+def newest_gate(statuses: list[CommitStatus]) -> tuple[StatusState, str] | None:
+    """The newest GATE_CONTEXT status among a commit's statuses, as (state, description)."""
+    mine = [s for s in statuses if s.context == GATE_CONTEXT]
+    if not mine:
+        return None
+    newest = max(mine, key=lambda s: s.created_at)
+    return newest.state, newest.description
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from gitops_promotion.providers.base import (
     PRState,
     PullRequest,
     StatusState,
+    newest_gate,
 )
 from gitops_promotion.providers.gitea_http import GiteaHttp, GiteaLocation, locate
 
@@ -113,6 +114,18 @@ class GiteaProvider:
 
     def get_pr(self, number: int) -> PullRequest:
         return _to_pr(self._http.call(f"read pull request #{number}", "GET", self._url(f"/pulls/{number}")).json())
+
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        """The newest gate verdict the tool posted on the PR's head commit."""
+        sha = pr.head_sha or self.get_pr(pr.number).head_sha
+        return newest_gate(self.commit_statuses(sha)) if sha else None
+
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        """The labels a person set on the PR (the override label passes the gate)."""
+        data = self._http.call(
+            f"read the labels of pull request #{pr.number}", "GET", self._url(f"/pulls/{pr.number}")
+        ).json()
+        return frozenset(str(item.get("name", "")) for item in data.get("labels") or [] if isinstance(item, dict))
 
     def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         found: list[PullRequest] = []

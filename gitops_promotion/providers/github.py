@@ -18,6 +18,7 @@ from github.PullRequest import PullRequest as GhPullRequest
 from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.base import (
+    GATE_CONTEXT,
     AutoMergeOutcome,
     Check,
     CommitStatus,
@@ -25,6 +26,7 @@ from gitops_promotion.providers.base import (
     PRState,
     PullRequest,
     StatusState,
+    newest_gate,
 )
 from gitops_promotion.providers.failures import create_or_adopt
 from gitops_promotion.providers.github_auth import resolve_token
@@ -282,7 +284,29 @@ class GitHubProvider:
         return found
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
-        """Nothing to do: on GitHub the workflow job running `status` is itself the required check."""
+        """POST a commit status ``gitops-promotion/gate`` on the PR's head commit (needs ``statuses: write``)."""
+        sha = pr.head_sha or (self._pulls.get(pr.number) or self._fetch_pull(pr.number)).head.sha
+        url = f"/repos/{self._location.full_name}/statuses/{sha}"
+        payload: dict[str, Any] = {"state": state, "context": GATE_CONTEXT, "description": description[:140]}
+        requester = self._gh.requester
+        self._retry.call(
+            f"post the gate status on pull request #{pr.number}",
+            lambda: requester.requestJsonAndCheck("POST", url, input=payload),
+            write=True,
+        )
+
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        sha = pr.head_sha or (self._pulls.get(pr.number) or self._fetch_pull(pr.number)).head.sha
+        return newest_gate(self.commit_statuses(sha))
+
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        url = f"/repos/{self._location.full_name}/issues/{pr.number}/labels"
+        requester = self._gh.requester
+        _, data = self._retry.call(
+            f"read the labels of pull request #{pr.number}",
+            lambda: requester.requestJsonAndCheck("GET", url, parameters={"per_page": 100}),
+        )
+        return frozenset(str(item.get("name", "")) for item in data or [] if isinstance(item, dict))
 
     # -- doctor ----------------------------------------------------------------------------------------------
     def settings_checks(self, *, base_branches: list[str], required_check: str) -> list[Check]:

@@ -25,6 +25,7 @@ from gitops_promotion.providers.base import (
     PRState,
     PullRequest,
     StatusState,
+    newest_gate,
 )
 from gitops_promotion.providers.gitlab_location import GitLabLocation, locate, resolve_token
 
@@ -156,6 +157,16 @@ class GitLabProvider:
 
     def get_pr(self, number: int) -> PullRequest:
         return _to_pr(self._call(f"read merge request !{number}", "get", f"/merge_requests/{number}"))
+
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        """The newest gate verdict the tool posted on the PR's head commit."""
+        sha = pr.head_sha or self.get_pr(pr.number).head_sha
+        return newest_gate(self.commit_statuses(sha)) if sha else None
+
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        """The labels a person set on the PR (the override label passes the gate)."""
+        data = self._call(f"read the labels of merge request !{pr.number}", "get", f"/merge_requests/{pr.number}")
+        return frozenset(str(name) for name in data.get("labels") or [])
 
     def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
         found = self._call(

@@ -20,11 +20,13 @@ from gitops_promotion.errors import GitError, ProviderError, PullRequestExists
 from gitops_promotion.gitrepo import GitRepo
 from gitops_promotion.providers import ProviderSettings
 from gitops_promotion.providers.base import (
+    GATE_CONTEXT,
     AutoMergeOutcome,
     CommitStatus,
     MergeMethod,
     PullRequest,
     StatusState,
+    newest_gate,
 )
 
 STORE = "gitops-promotion-local-forge.json"
@@ -146,7 +148,37 @@ class LocalForge:
         return sorted(statuses, key=lambda s: s.created_at, reverse=True)
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
-        """Nothing to show: the local forge has no PR page."""
+        """Record the verdict on the PR's head commit, as on GitHub; merging by hand ignores it."""
+        sha = self._head(pr)
+        if sha:
+            self.post_status(sha, GATE_CONTEXT, state, description)
+
+    def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
+        sha = self._head(pr)
+        return newest_gate(self.commit_statuses(sha)) if sha else None
+
+    def pr_labels(self, pr: PullRequest) -> frozenset[str]:
+        with self._data() as data:
+            return frozenset(self._find(data, pr.number).get("labels", []))
+
+    def _head(self, pr: PullRequest) -> str | None:
+        """An open PR's head is its branch tip in the forge's repository."""
+        import subprocess
+
+        if pr.head_sha:
+            return pr.head_sha
+        done = subprocess.run(
+            ["git", "--git-dir", str(self.git_dir), "rev-parse", "--verify", "-q", f"refs/heads/{pr.head}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip() or None
+
+    def add_label(self, number: int, name: str) -> None:
+        """Label PR ``number``, as a person would on a forge."""
+        with self._data() as data:
+            self._find(data, number).setdefault("labels", []).append(name)
 
     # -- forge-side actions (what the real forge and Flux do) ------------------------------------------------
     def post_status(self, sha: str, context: str, state: StatusState, description: str = "") -> None:

@@ -125,10 +125,12 @@ def test_gate_result_is_posted_on_the_pr(azure: AzureDriver) -> None:
     assert code == 0 and "successful reconciliation for apps-dev" in out
     posted = [(s["context"], s["state"], s["description"]) for s in azure.fake.prs[2].statuses]
     assert [(c, s) for c, s, _ in posted] == [
-        ({"genre": "gitops-promotion", "name": "gate"}, "failed"),
+        ({"genre": "gitops-promotion", "name": "gate"}, "pending"),  # timed out: still waiting, not failed
         ({"genre": "gitops-promotion", "name": "gate"}, "succeeded"),
     ]
-    assert posted[0][2].startswith("timed out") and posted[1][2] == "successful reconciliation for apps-dev"
+    # The descriptions are the gate's one-liners, as on GitHub's commit status.
+    assert posted[0][2] == f"waiting: Flux has not reconciled dev on {merge_dev[:8]}"
+    assert posted[1][2] == f"open: dev reconciled on {merge_dev[:8]}"
 
 
 def test_status_in_a_detached_pull_request_build(azure: AzureDriver, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -176,7 +176,12 @@ def test_requests_of_a_full_promotion(github: GitHubDriver, layout: str) -> None
     assert calls == {
         "new": [f"POST {REPO}/pulls", enable],
         "promote-qa": [f"GET {REPO}/commits/{merge_dev}/pulls", f"POST {REPO}/pulls", enable],
-        "status-qa": [lookup, f"GET {REPO}/commits/{merge_dev}/statuses?per_page=100"],
+        # The gate's verdict is posted as the commit status gitops-promotion/gate on the PR's head (issue 13).
+        "status-qa": [
+            lookup,
+            f"GET {REPO}/commits/{merge_dev}/statuses?per_page=100",
+            f"POST {REPO}/statuses/{fake.head_sha(2)}",
+        ],
     }
 
 

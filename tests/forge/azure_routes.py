@@ -65,6 +65,7 @@ RESOURCE_AREAS = "e81700f7-3be2-46de-8624-2eb35882fcaa"
 GIT_POLICIES = "2c420070-a0a2-49cc-9639-c9f271c5ff07"
 PERMISSIONS = "dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d"
 CONNECTION_DATA = "00d9565f-ed9c-4a06-9a50-00e7896ccab4"
+PR_LABELS = "f22387e3-984e-4c52-9c6d-fbb8f14c812d"
 LOCATIONS = (
     Location(
         PR_LOCATION,
@@ -85,6 +86,13 @@ LOCATIONS = (
         "git",
         "statuses",
         "{project}/_apis/{area}/repositories/{repositoryId}/commits/{commitId}/{resource}",
+    ),
+    Location(
+        PR_LABELS,
+        "git",
+        "pullRequestLabels",
+        "{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}/labels/{labelIdOrName}",
+        version=1,
     ),
     Location(REPOSITORIES, "git", "repositories", "{project}/_apis/{area}/{resource}/{repositoryId}"),
     Location(GIT_POLICIES, "git", "policyConfigurations", "{project}/_apis/{area}/policy/configurations"),
@@ -175,6 +183,12 @@ def _commit_statuses(state: AzureState, req: Request) -> Any:
     return {"count": len(found), "value": found}
 
 
+def _pr_labels(state: AzureState, req: Request) -> Any:
+    names = state.get(req.number).labels
+    tags = [{"id": f"00000000-0000-0000-0000-{i:012d}", "name": n, "active": True} for i, n in enumerate(names)]
+    return {"count": len(tags), "value": tags}
+
+
 # (location, method, has a pullRequestId) -> the answer
 GIT_API: dict[tuple[str, str, bool], Callable[[AzureState, Request], Any]] = {
     (REPOSITORIES, "GET", False): lambda state, req: state.repository(),
@@ -186,6 +200,7 @@ GIT_API: dict[tuple[str, str, bool], Callable[[AzureState, Request], Any]] = {
     (PR_QUERY, "POST", False): lambda state, req: state.query(req.body),
     (PR_STATUSES, "POST", True): _post_pr_status,
     (PR_STATUSES, "GET", True): _pr_statuses,
+    (PR_LABELS, "GET", True): _pr_labels,
     (COMMIT_STATUSES, "POST", False): lambda state, req: state.post_commit_status(req.values["commitId"], req.body),
     (COMMIT_STATUSES, "GET", False): _commit_statuses,
     (GIT_POLICIES, "GET", False): lambda state, req: state.policy_list(req.query),

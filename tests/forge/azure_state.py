@@ -59,6 +59,7 @@ class FakePR:
     source_commit: str | None = None
     target_commit: str | None = None
     statuses: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # tag names a person set
 
 
 class AzureState:

@@ -148,6 +148,11 @@ class FakeGitHub:
         with self.state.lock:
             return self.state.tick()
 
+    def add_label(self, number: int, name: str) -> None:
+        """A person labels pull request ``number``."""
+        with self.state.lock:
+            self.state.pull(number).labels.append(name)
+
     def protect(self, branch: str, *contexts: str) -> None:
         self.state.settings.protection[branch] = list(contexts)
 

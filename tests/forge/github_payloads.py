@@ -32,6 +32,7 @@ class FakePR:
     closed_at: datetime | None = None
     merged_by: str | None = None
     auto_merge: dict[str, str] | None = None  # {"merge_method": ..., "enabled_by": login}
+    labels: list[str] = field(default_factory=list)  # names, set by a person in the tests
 
     @property
     def node_id(self) -> str:
@@ -152,6 +153,12 @@ class Payloads:
             data.update(merged=pr.merged, merged_by=self.user(pr.merged_by) if pr.merged_by else None)
             data.update(mergeable=None if pr.state != "open" else True, rebaseable=True)
             data["mergeable_state"] = "clean" if pr.state == "open" else "unknown"
+        return data
+
+    def label(self, name: str) -> dict[str, Any]:
+        data: dict[str, Any] = self._example("label")
+        label_id = sum(ord(c) for c in name)
+        data.update(id=label_id, node_id=f"LA_fake{label_id}", name=name, url=f"{self.repo_api}/labels/{name}")
         return data
 
     def _auto_merge(self, pr: FakePR) -> dict[str, Any] | None:

@@ -178,6 +178,11 @@ class Routes:
         found = self.state.pulls_for_commit(match["sha"])
         return Reply(200, [self._pull_json(pr.number, simple=True) for pr in found])
 
+    @route("GET", r"REPO/issues/(?P<number>\d+)/labels")
+    def list_labels(self, call: Call, match: re.Match[str]) -> Reply:
+        pr = self.state.pull(int(match["number"]))
+        return Reply(200, [self.payloads.label(name) for name in _page(pr.labels, call.query)])
+
     # -- statuses -------------------------------------------------------------------------------------------
     @route("GET", r"REPO/commits/(?P<ref>[^/]+)/statuses")
     def list_statuses(self, call: Call, match: re.Match[str]) -> Reply:

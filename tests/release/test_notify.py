@@ -182,3 +182,32 @@ def test_a_failed_notification_never_fails_the_promotion(repo: Repo, hooks: Hook
     result = new(context(repo.work, environ=env), group="apps", app="web", tag="3.0")
     assert result.outcome == "opened" and result.exit_code == 0
     assert result.lines[-1] == "warning: webhook notification for opened (HOOK_DEV) failed: HTTP 503"
+
+
+def test_override_label_is_recorded_in_the_pr_body_and_notified(tmp_path: Path, hooks: Hooks) -> None:
+    """qa may only take promotions on 1 January; a person labels the PR and `reconcile` lets it pass."""
+    from gitops_promotion.commands.reconcile import reconcile
+
+    config = CONFIG.replace(
+        "      - {type: teams, url_env: TEAMS_QA, events: [opened, blocked]}\n",
+        "      - {type: webhook, url_env: HOOK_QA, events: [override]}\n"
+        "    policy: {windows: [{allow: {cron: '0 9 1 1 *', duration: 1h, timezone: UTC}}]}\n",
+    )
+    files = {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0") for e in ("dev", "qa", "prod")}
+    repo = make_repo(tmp_path, config, {"main": files})
+    env = {**_env(hooks), "HOOK_QA": hooks.url("/qa")}
+    forge = LocalForge(repo.remote)
+    opened = new(context(repo.work, environ=env), group="apps", app="web", tag="2.0")
+    merge = forge.merge(opened.pr_number or 0)
+    forge.post_status(merge, "kustomization/apps-dev/0a1b2c3d", "success", "healthy")
+    waiting = reconcile(context(repo.work, environ=env))
+    assert "is pending: closed: window opens" in "\n".join(waiting.lines), waiting.lines
+    qa_pr = next(pr for pr in forge.list_open_prs("promote/") if "environment qa" in pr.title)
+    forge.add_label(qa_pr.number, "gitops-promotion/override")
+    passed = reconcile(context(repo.work, environ=env))
+    assert "is success: open: override label passes closed: window opens" in "\n".join(passed.lines)
+    assert "Gate overridden by label `gitops-promotion/override`" in forge.get_pr(qa_pr.number).body
+    (notice,) = hooks.bodies("/qa")
+    assert notice["event"] == "override"
+    assert notice["message"] == f"Gate overridden: apps/web 2.0 may go into qa (#{qa_pr.number})"
+    assert reconcile(context(repo.work, environ=env)).message.endswith("nothing to do")  # recorded once

@@ -149,3 +149,20 @@ groups:
     result = new(context(repo.work), group="apps", app="web", tag="2.0")
     assert "manual merge" in result.message
     assert not LocalForge(repo.remote).get_pr(result.pr_number or 0).auto_merge
+
+
+def test_policy_check_shows_soak_and_the_windows_verdict_the_gate_posts(tmp_path: Path) -> None:
+    config = CONFIG.replace(
+        "  - {name: qa, auto: true}\n",
+        "  - {name: qa, auto: true, policy: {soak: 30m}}\n",
+    ).replace(
+        "    policy: {allowed_tags: 'v?\\d+\\.\\d+\\.\\d+'}\n",
+        "    policy:\n      allowed_tags: 'v?\\d+\\.\\d+\\.\\d+'\n"
+        "      windows: [{allow: {cron: '0 9 1 1 *', duration: 1h, timezone: Europe/Stockholm}}]\n",
+    )
+    files = {f"apps/{e}/web.yaml": deployment("apps", "web", "1.1.0") for e in ("dev", "qa", "prod")}
+    repo = make_repo(tmp_path, config, {"main": files})
+    result = policy_check(context(repo.work), group="apps", app="web", tag="1.1.0", env="prod")
+    assert "  - soak: qa must run the tag 30m first; windows: closed: window opens" in "\n".join(result.lines)
+    assert "Europe/Stockholm; the gate waits (pending)" in result.message
+    assert result.data["windows"].startswith("soak: qa must run the tag 30m first; windows: closed: window opens")

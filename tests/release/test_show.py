@@ -128,3 +128,20 @@ def test_history_command(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None
         "local",
     )
     assert code == 2 and "unknown environment 'stage'" in err
+
+
+def test_show_displays_the_gate_status_and_reconcile_post(repo: Repo) -> None:
+    """Flux is green but dev must soak 5h: `show` says waiting with the same line the gate status carries."""
+    from gitops_promotion.providers.local import LocalForge
+
+    forge = LocalForge(repo.remote)
+    merge = forge.get_pr(1).merge_commit
+    assert merge
+    forge.post_status(merge, "kustomization/apps-dev/1a2b3c4d", "success", "healthy again")
+    config = repo.work / "gitops-promotion.yaml"
+    config.write_text(
+        config.read_text().replace("{name: dev, auto: true}", "{name: dev, auto: true, policy: {soak: 5h}}")
+    )
+    result = show(context(repo.work), output="json")
+    pending = {p["number"]: (p["gate"], p["gate_detail"]) for p in result.data["pending"]}
+    assert pending[2] == ("waiting", "waiting: soak 5h00m left on dev")
