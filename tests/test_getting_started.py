@@ -25,7 +25,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from gitops_promotion import guide, home
-from gitops_promotion.checks import STATUS_JOB_NAME
+from gitops_promotion.checks import GATE_CONTEXT, STATUS_JOB_NAME
 from gitops_promotion.cli import cli
 from gitops_promotion.commands.app_repo import APP_TARGETS
 from gitops_promotion.commands.demo import DEPLOYMENT, KUSTOMIZATION
@@ -284,8 +284,8 @@ def test_azure_pipelines_created_are_the_ones_init_writes(tracks: Tracks) -> Non
 
 def test_branch_protection_requires_the_status_check() -> None:
     body = next(b.body for b in blocks() if b.lang == "json")
-    assert json.loads(body)["required_status_checks"]["contexts"] == [STATUS_JOB_NAME]
-    assert f"`{STATUS_JOB_NAME}`" in TEXT
+    assert json.loads(body)["required_status_checks"]["contexts"] == [GATE_CONTEXT]
+    assert f"`{GATE_CONTEXT}`" in TEXT
 
 
 def test_the_guide_sets_every_variable_and_secret_the_workflows_read(tracks: Tracks) -> None:
