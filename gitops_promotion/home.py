@@ -16,3 +16,11 @@ MAJOR = __version__.split(".", 1)[0]
 # want the same bytes on every run pin the release's commit SHA instead (doctor advises it).
 ACTION_REF = f"{REPOSITORY}@v{MAJOR}"
 PACKAGE_SPEC = f"{PYPI_NAME}=={__version__}"
+# Each GitHub release carries gitops-promotion-<version>-requirements.txt: the lock plus the package's own
+# hashes, so a pipeline that installs from it gets the same bytes the release was tested with.
+RELEASES = f"https://github.com/{REPOSITORY}/releases/download"
+
+
+def release_lock_url(version: str = __version__) -> str:
+    """Where the hash-pinned requirements of a release are published."""
+    return f"{RELEASES}/v{version}/{PYPI_NAME}-{version}-requirements.txt"

@@ -14,15 +14,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from gitops_promotion import __version__, home
 from gitops_promotion.config import CONFIG_FILE
 from gitops_promotion.errors import UsageError
 from gitops_promotion.result import Result
 
 Platform = Literal["github", "azure"]
 
-# The action reference the shipped templates carry; users pin the release commit they trust (by SHA).
+# What workflows written before the project's first release carried; doctor still flags it.
 ACTION_PLACEHOLDER = "gitops-promotion/gitops-promotion@0000000000000000000000000000000000000000"
-_PLACEHOLDER_LINE = f"{ACTION_PLACEHOLDER} # replace: the release commit SHA you use"
 _ACTION_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}$")
 
 # Usual environment names in promotion order; anything else sorts after them, alphabetically.
@@ -117,10 +117,16 @@ def render_template(name: str, *, default_branch: str, action_ref: str | None, v
     text = source.read_text(encoding="utf-8")
     text = text.replace("branches: [main]", f"branches: [{default_branch}]")
     text = text.replace("include: [main]", f"include: [{default_branch}]")
-    text = text.replace("gitops-promotion==0.1.0", f"gitops-promotion=={version}")
-    if action_ref:
-        text = text.replace(_PLACEHOLDER_LINE, action_ref)
-    return text
+    text = text.replace("__VERSION__", version).replace("__RELEASES__", home.RELEASES)
+    return text.replace("__ACTION_REF__", action_ref or default_action_line())
+
+
+def default_action_line() -> str:
+    """The `uses:` value written when no --action-ref is given: the moving major tag, and why to pin instead."""
+    return (
+        f"{home.ACTION_REF} # v{home.MAJOR} follows every {home.MAJOR}.x release;"
+        " pin a release's commit SHA to run the same code every time"
+    )
 
 
 def init(
@@ -131,7 +137,7 @@ def init(
     default_branch: str = "main",
     action_ref: str | None = None,
     force: bool = False,
-    version: str = "0.1.0",
+    version: str = __version__,
 ) -> Result:
     """Write the config and pipelines for ``platform`` into ``root``; never overwrite without ``force``."""
     if action_ref is not None and not _ACTION_REF.match(action_ref):
@@ -180,8 +186,8 @@ def _next_steps(platform: Platform, layout: Layout, envs: tuple[str, ...], actio
     if platform == "github":
         if action_ref is None:
             out.append(
-                f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with the release "
-                "commit you use (or rerun with --action-ref OWNER/REPO@SHA --force)"
+                f"the workflows use {home.ACTION_REF}; to run the same code every time, pin the release's commit: "
+                f"rerun with --action-ref {home.REPOSITORY}@<commit SHA> --force"
             )
         out.append(
             "create a GitHub App (Contents and Pull requests read/write, Commit statuses read), "
