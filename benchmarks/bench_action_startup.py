@@ -122,12 +122,8 @@ def main() -> int:
         help_ms = median_ms([python, "-I", "-m", "gitops_promotion", "--help"], options.runs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(
-        f"cache miss, empty installer caches: uv {uv_cold:.2f} s, pip {pip_cold:.2f} s (pip/uv {pip_cold / uv_cold:.1f}x)"
-    )
-    print(
-        f"cache miss, warm installer caches:  uv {uv_warm:.2f} s, pip {pip_warm:.2f} s (pip/uv {pip_warm / uv_warm:.1f}x)"
-    )
+    for label, uv_s, pip_s in (("empty", uv_cold, pip_cold), ("warm", uv_warm, pip_warm)):
+        print(f"cache miss, {label} installer caches: uv {uv_s:.2f} s, pip {pip_s:.2f} s (pip/uv {pip_s / uv_s:.1f}x)")
     print(
         f"cache hit: extract the venv ({size}) {extract:.2f} s + the install step (link, --version)"
         f" {hit:.2f} s = {extract + hit:.2f} s (download not included)"

