@@ -17,11 +17,15 @@ _VERSION = re.compile(r'^__version__ = "([^"]+)"$', re.MULTILINE)
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:(?:a|b|rc)\d+)?$")
 
 
+class ReleaseError(Exception):
+    """Why this tag cannot be released (one line)."""
+
+
 def package_version(root: Path = ROOT) -> str:
     """__version__ as written in gitops_promotion/__init__.py (read as text: nothing is imported)."""
     found = _VERSION.search((root / "gitops_promotion" / "__init__.py").read_text(encoding="utf-8"))
     if found is None:
-        raise SystemExit("gitops_promotion/__init__.py: no __version__ line")
+        raise ReleaseError("gitops_promotion/__init__.py: no __version__ line")
     return found.group(1)
 
 
@@ -30,30 +34,33 @@ def notes(changelog: str, version: str) -> str:
     heading = re.compile(rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", re.MULTILINE)
     found = heading.search(changelog)
     if found is None:
-        raise SystemExit(f"CHANGELOG.md: no entry '## [{version}] - YYYY-MM-DD'; add the release notes first")
+        raise ReleaseError(f"CHANGELOG.md: no entry '## [{version}] - YYYY-MM-DD'; add the release notes first")
     rest = changelog[found.end() :]
     end = re.search(r"^(## \[|\[[^\]]+\]: )", rest, re.MULTILINE)
     body = (rest[: end.start()] if end else rest).strip()
     if not body:
-        raise SystemExit(f"CHANGELOG.md: the entry for {version} is empty")
+        raise ReleaseError(f"CHANGELOG.md: the entry for {version} is empty")
     return body + "\n"
+
+
+def check(tag: str, root: Path = ROOT) -> str:
+    """The notes to publish for ``tag``; ReleaseError when the tag, the version or the changelog disagree."""
+    version = package_version(root)
+    if not _SEMVER.match(version):
+        raise ReleaseError(f"gitops_promotion/__init__.py: __version__ {version!r} is not a semantic version")
+    if tag != f"v{version}":
+        raise ReleaseError(f"tag {tag} does not match __version__ {version} (tag v{version}, or bump the version)")
+    return notes((root / "CHANGELOG.md").read_text(encoding="utf-8"), version)
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: release_notes.py vX.Y.Z", file=sys.stderr)
+        sys.stderr.write("usage: release_notes.py vX.Y.Z\n")
         return 2
-    tag, version = argv[0], package_version()
-    if not _SEMVER.match(version):
-        print(f"gitops_promotion/__init__.py: __version__ {version!r} is not a semantic version", file=sys.stderr)
-        return 1
-    if tag != f"v{version}":
-        print(f"tag {tag} does not match __version__ {version} (tag v{version}, or bump the version)", file=sys.stderr)
-        return 1
     try:
-        sys.stdout.write(notes((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), version))
-    except SystemExit as error:
-        print(error, file=sys.stderr)
+        sys.stdout.write(check(argv[0]))
+    except ReleaseError as error:
+        sys.stderr.write(f"{error}\n")
         return 1
     return 0
 
