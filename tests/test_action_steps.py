@@ -4,6 +4,7 @@ minus actions/cache. Installs the locked dependencies with uv, and once with the
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -237,3 +238,31 @@ def test_every_input_reaches_the_cli_as_an_env_var(name: str) -> None:
     run_step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "run")
     variable = "GITOPS_PROMOTION_" + name.upper().replace("-", "_")
     assert run_step["env"][variable] == "${{ inputs." + name + " }}"
+
+
+def test_the_cache_key_follows_the_lock(tmp_path: Path) -> None:
+    """The cached venv holds the locked dependencies only: the key changes exactly when the lock does."""
+
+    def key(action_path: Path) -> str:
+        prepare = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "prepare")
+        output = tmp_path / "output"
+        output.write_text("")
+        env = {
+            **os.environ,
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_ACTION_PATH": str(action_path),
+            "RUNNER_TEMP": str(tmp_path),
+            "RUNNER_OS": "Linux",
+            "RUNNER_ARCH": "X64",
+        }
+        subprocess.run(["bash", "-eo", "pipefail", "-c", prepare["run"]], env=env, check=True, timeout=60)
+        return parse_github_output(output.read_text())["key"]
+
+    action = _action_copy(tmp_path)
+    before = key(action)
+    assert before.endswith("-" + hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()[:16])
+    (action / "gitops_promotion" / "cli" / "__init__.py").write_text("# changed code, same dependencies\n")
+    assert key(action) == before
+    with (action / "requirements.txt").open("a") as lock:
+        lock.write("# relocked\n")
+    assert key(action) != before
