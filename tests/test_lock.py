@@ -5,6 +5,9 @@ Other changes add dependencies to pyproject.toml; these tests fail until the loc
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,21 @@ def test_a_lock_with_an_index_option_is_refused(tmp_path: Path) -> None:
     lock.write_text("--index-url https://example.invalid/simple\nclick==8.1.7\n")
     with pytest.raises(ValueError, match=r"requirements.txt:1: options \(--index-url\) do not belong in a lock"):
         parse_lock(lock)
+
+
+def test_make_lock_reproduces_the_committed_locks(tmp_path: Path) -> None:
+    """`make lock` (uv from its own hash-pinned lock, resolving against the package index) on a copy of the
+    inputs changes nothing: the committed locks are what the recipe writes, and it keeps existing pins."""
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    for name in ("Makefile", "pyproject.toml", "requirements.txt"):
+        shutil.copy2(ROOT / name, copy / name)
+    shutil.copytree(ROOT / "requirements", copy / "requirements")
+    venv = Path(sys.executable).parent.parent
+    proc = subprocess.run(
+        ["make", "-C", str(copy), "lock", f"VENV={venv}"], capture_output=True, text=True, check=False, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    for lock in LOCKS:
+        relative = lock.relative_to(ROOT)
+        assert (copy / relative).read_text() == lock.read_text(), f"{relative}: {FIX}"
