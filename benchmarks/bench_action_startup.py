@@ -92,6 +92,14 @@ def miss(action: Path, work: Path, caches: Path, expected: str) -> float:
     return seconds
 
 
+def uv_bootstrap(work: Path, caches: Path) -> float:
+    """The first part of the uv path alone: pip installing the hash-checked uv, as the step does."""
+    lock = ROOT / "requirements" / "uv.txt"
+    env = {**os.environ, "PIP_CACHE_DIR": str(caches / "pip")}
+    target = ["--target", str(work / "uv-only"), "--only-binary", ":all:", "--no-deps", "--require-hashes"]
+    return _timed([sys.executable, "-m", "pip", "install", "--quiet", "--no-cache-dir", *target, "-r", str(lock)], env)
+
+
 def median_ms(command: list[str], runs: int) -> float:
     _timed(command)  # warm the OS file cache and .pyc files
     return statistics.median(_timed(command) for _ in range(runs)) * 1000
@@ -107,6 +115,7 @@ def main() -> int:
         uv_cold = miss(ROOT, tmp / "uv", tmp / "caches-uv", "uv")
         pip_cold = miss(pip_action, tmp / "pip", tmp / "caches-pip", "pip")
         uv_warm = miss(ROOT, tmp / "uv", tmp / "caches-uv", "uv")
+        bootstrap = uv_bootstrap(tmp, tmp / "caches-uv")
         pip_warm = miss(pip_action, tmp / "pip", tmp / "caches-pip", "pip")
         venv = tmp / "uv" / "venv"
         archive = tmp / "venv.tgz"
@@ -124,6 +133,7 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     for label, uv_s, pip_s in (("empty", uv_cold, pip_cold), ("warm", uv_warm, pip_warm)):
         print(f"cache miss, {label} installer caches: uv {uv_s:.2f} s, pip {pip_s:.2f} s (pip/uv {pip_s / uv_s:.1f}x)")
+    print(f"  of which pip installing uv itself (downloaded every time): {bootstrap:.2f} s")
     print(
         f"cache hit: extract the venv ({size}) {extract:.2f} s + the install step (link, --version)"
         f" {hit:.2f} s = {extract + hit:.2f} s (download not included)"
