@@ -1,15 +1,24 @@
+# syntax=docker/dockerfile:1
 # gitops-promotion container image. Use it like the Go tool's image:
 #   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/workspace" -e GITHUB_TOKEN IMAGE new --group g --app a --tag t
-# The base is pinned to an exact Python patch release; bump it deliberately (and its digest, if you add one).
-ARG PYTHON_IMAGE=python:3.12.11-slim-bookworm
+# The base is pinned to an exact Python patch release and its digest; Dependabot proposes new digests.
+ARG PYTHON_IMAGE=python:3.12.11-slim-bookworm@sha256:519591d6871b7bc437060736b9f7456b8731f1499a57e22e6c285135ae657bf7
 
-# Build stage: install the package and its dependencies into a self-contained venv.
+# Build stage: the wheel, built with the locked build tools, installed with the locked dependencies (every file
+# hash-checked: the image holds the bytes the release was tested with) into a self-contained venv.
 FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY requirements.txt pyproject.toml README.md ./
+COPY requirements/build.txt ./requirements/
 COPY gitops_promotion ./gitops_promotion
-RUN python -m venv /opt/gitops-promotion \
-    && /opt/gitops-promotion/bin/python -m pip install --no-cache-dir --disable-pip-version-check /src
+RUN python -m venv /opt/build \
+    && /opt/build/bin/python -m pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps \
+        -r requirements/build.txt \
+    && /opt/build/bin/python -m build --no-isolation --wheel --outdir /dist /src \
+    && python -m venv /opt/gitops-promotion \
+    && /opt/gitops-promotion/bin/python -m pip install --no-cache-dir --disable-pip-version-check --require-hashes \
+        --no-deps -r requirements.txt \
+    && /opt/gitops-promotion/bin/python -m pip install --no-cache-dir --disable-pip-version-check --no-deps /dist/*.whl
 
 # Runtime stage: the venv, git (the CLI runs it), tini as PID 1 so signals reach the CLI, no build tools.
 FROM ${PYTHON_IMAGE}

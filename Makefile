@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo install dev tools lint test test-fast mutants bench
+.PHONY: demo install dev tools lint test test-fast mutants bench lock lock-upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,19 @@ mutants: dev
 
 bench: dev
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The locks: every dependency pinned with its hashes (requirements.txt: what the action, the image and the Azure
+# template install; requirements/*.txt: what builds and checks a release). Rerun after changing a dependency in
+# pyproject.toml or requirements/*.in; existing pins are kept. `make lock-upgrade` moves every pin to the newest.
+LOCK := UV_CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/uv pip compile --quiet --universal --python-version 3.10 \
+	--generate-hashes $(LOCK_FLAGS)
+
+lock: $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements/uv.txt
+	$(LOCK) pyproject.toml -o requirements.txt
+	$(LOCK) requirements/build.in -o requirements/build.txt
+	$(LOCK) requirements/release.in -o requirements/release.txt
+	$(LOCK) requirements/uv.in -o requirements/uv.txt
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade

@@ -1,20 +1,24 @@
-"""What the GitHub Action's own steps cost, and CLI start-up against a bare interpreter.
+"""What the GitHub Action's install step costs, uv against the pip fallback, and CLI start-up.
 
-1. The action's install step: `python -m venv` + `pip install <this repo>` with pip's cache warm (the
-   composite action restores that cache with actions/cache), timed on a second run after one that warms it.
-2. The cache-hit path the action takes instead: the venv restored from an archive (measured here as the
-   local extraction of a tar of it; the download from GitHub's cache service comes on top) and checked with
-   `--version`.
-3. `gitops-promotion --version` and `--help` from that venv vs `python -c pass` (median of N runs); the
-   design target is start-up within 3x of a bare interpreter.
+action.yml's own `install` step is replayed (bash, the step's env, $GITHUB_OUTPUT) on this machine:
 
-    python benchmarks/bench_action_startup.py [--runs 15] [--cache-dir DIR]
+1. cache miss with uv (the normal path): pip installs the hash-checked uv, `uv venv`, `uv pip install` of the
+   hash-pinned lock; then the same with the pip fallback (uv's lock made unverifiable in a copy of the action,
+   as on a runner where no uv wheel fits): `python -m venv` + `pip install` of the same lock. Each is measured
+   with empty installer caches (a fresh runner: every file downloaded from the package index) and again with
+   warm ones (the files local: the installers' own work); the ratio pip/uv is printed.
+2. cache hit: the venv restored from an archive (extracting a tar of it; the download from GitHub's cache
+   service comes on top) plus the step itself, which links the package and checks `--version`.
+3. `gitops-promotion --version` and `--help` against `python -c pass` (median of N runs).
+
+    python benchmarks/bench_action_startup.py [--runs 15]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -23,7 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 ROOT = Path(__file__).resolve().parent.parent
+STEP = next(
+    s for s in YAML(typ="safe").load((ROOT / "action.yml").read_text())["runs"]["steps"] if s.get("id") == "install"
+)
 
 
 def _timed(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -32,20 +41,63 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - start
 
 
-def install(target: Path, cache: Path) -> tuple[float, float]:
-    """(venv seconds, pip install seconds) for the action's install step into ``target``."""
-    env = {**os.environ, "PIP_CACHE_DIR": str(cache), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    venv_s = _timed([sys.executable, "-m", "venv", str(target)], env)
-    pip_s = _timed([str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", str(ROOT)], env)
-    return venv_s, pip_s
+def install_step(action: Path, work: Path, caches: Path) -> tuple[float, str]:
+    """(seconds, installer) for one run of the action's install step into ``work``."""
+    output = work / "output"
+    output.write_text("")
+    env = {
+        **os.environ,
+        "GITHUB_ACTION_PATH": str(action),
+        "GITHUB_OUTPUT": str(output),
+        "PY": sys.executable,
+        "DIR": str(work),
+        "VENV": str(work / "venv"),
+        "PIP_CACHE_DIR": str(caches / "pip"),
+        "UV_CACHE_DIR": str(caches / "uv"),
+    }
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", STEP["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"the install step failed:\n{proc.stdout}\n{proc.stderr}")
+    found = re.search(r"installed with (\w+)", proc.stdout)
+    return seconds, found.group(1) if found else "nothing (venv in place)"
 
 
-def restore(venv: Path, archive: Path) -> tuple[float, int]:
-    """(seconds to extract, archive bytes): tar the venv, remove it, extract it back in place."""
-    subprocess.run(["tar", "-czf", str(archive), "-C", str(venv.parent), venv.name], check=True)
-    shutil.rmtree(venv)
-    seconds = _timed(["tar", "-xzf", str(archive), "-C", str(venv.parent)])
-    return seconds, archive.stat().st_size
+def pip_only_copy(work: Path) -> Path:
+    """The action's files with uv's lock made unverifiable: the step falls back to pip."""
+    copy = work / "action-pip"
+    copy.mkdir()
+    for name in ("action.yml", "requirements.txt", "pyproject.toml"):
+        shutil.copy2(ROOT / name, copy / name)
+    shutil.copytree(ROOT / "requirements", copy / "requirements")
+    shutil.copytree(ROOT / "gitops_promotion", copy / "gitops_promotion", ignore=shutil.ignore_patterns("__pycache__"))
+    uv_lock = copy / "requirements" / "uv.txt"
+    uv_lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, uv_lock.read_text()))
+    return copy
+
+
+def miss(action: Path, work: Path, caches: Path, expected: str) -> float:
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    seconds, installer = install_step(action, work, caches)
+    if installer != expected:
+        raise SystemExit(f"expected the {expected} path, the step took {installer}")
+    return seconds
+
+
+def uv_bootstrap(work: Path, caches: Path) -> float:
+    """The first part of the uv path alone: pip installing the hash-checked uv, as the step does."""
+    lock = ROOT / "requirements" / "uv.txt"
+    env = {**os.environ, "PIP_CACHE_DIR": str(caches / "pip")}
+    target = ["--target", str(work / "uv-only"), "--only-binary", ":all:", "--no-deps", "--require-hashes"]
+    return _timed([sys.executable, "-m", "pip", "install", "--quiet", "--no-cache-dir", *target, "-r", str(lock)], env)
 
 
 def median_ms(command: list[str], runs: int) -> float:
@@ -56,43 +108,39 @@ def median_ms(command: list[str], runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--cache-dir", type=Path, help="pip cache to use [default: a new one, warmed first]")
     options = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-action-"))
+    tmp = Path(tempfile.mkdtemp(prefix="bench-action-"))
     try:
-        cache = options.cache_dir or work / "pip-cache"
-        cold_venv, cold_pip = install(work / "cold", cache)
-        warm_venv, warm_pip = install(work / "warm", cache)
-        restore_s, archive_bytes = restore(work / "warm", work / "venv.tgz")
-        cli = str(work / "warm" / "bin" / "gitops-promotion")
-        check_s = _timed([cli, "--version"])
+        pip_action = pip_only_copy(tmp)
+        uv_cold = miss(ROOT, tmp / "uv", tmp / "caches-uv", "uv")
+        pip_cold = miss(pip_action, tmp / "pip", tmp / "caches-pip", "pip")
+        uv_warm = miss(ROOT, tmp / "uv", tmp / "caches-uv", "uv")
+        bootstrap = uv_bootstrap(tmp, tmp / "caches-uv")
+        pip_warm = miss(pip_action, tmp / "pip", tmp / "caches-pip", "pip")
+        venv = tmp / "uv" / "venv"
+        archive = tmp / "venv.tgz"
+        subprocess.run(["tar", "-czf", str(archive), "-C", str(venv.parent), venv.name], check=True)
+        shutil.rmtree(venv)
+        size = f"{archive.stat().st_size / 2**20:.0f} MiB gzip"
+        extract = _timed(["tar", "-xzf", str(archive), "-C", str(venv.parent)])
+        hit, installer = install_step(ROOT, tmp / "uv", tmp / "caches-uv")
+        assert installer.startswith("nothing"), installer
+        python = str(venv / "bin" / "python")
         bare = median_ms([sys.executable, "-c", "pass"], options.runs)
-        version = median_ms([cli, "--version"], options.runs)
-        help_ms = median_ms([cli, "--help"], options.runs)
-        doctor_help = median_ms([cli, "doctor", "--help"], options.runs)
+        version = median_ms([python, "-I", "-m", "gitops_promotion", "--version"], options.runs)
+        help_ms = median_ms([python, "-I", "-m", "gitops_promotion", "--help"], options.runs)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    state = "given" if options.cache_dir else "empty"
+        shutil.rmtree(tmp, ignore_errors=True)
+    for label, uv_s, pip_s in (("empty", uv_cold, pip_cold), ("warm", uv_warm, pip_warm)):
+        print(f"cache miss, {label} installer caches: uv {uv_s:.2f} s, pip {pip_s:.2f} s (pip/uv {pip_s / uv_s:.1f}x)")
+    print(f"  of which pip installing uv itself (downloaded every time): {bootstrap:.2f} s")
     print(
-        f"cache miss, pip cache {state} (the action's miss path): venv {cold_venv:.2f} s"
-        f" + pip install {cold_pip:.2f} s = {cold_venv + cold_pip:.2f} s"
-    )
-    print(
-        f"cache miss, warm pip cache: venv {warm_venv:.2f} s + pip install {warm_pip:.2f} s"
-        f" = {warm_venv + warm_pip:.2f} s"
-    )
-    print(
-        f"cache hit: extract the venv ({archive_bytes / 2**20:.0f} MiB gzip) {restore_s:.2f} s"
-        f" + --version check {check_s:.2f} s (download time not included)"
+        f"cache hit: extract the venv ({size}) {extract:.2f} s + the install step (link, --version)"
+        f" {hit:.2f} s = {extract + hit:.2f} s (download not included)"
     )
     print(f"python -c pass                         {bare:7.1f} ms (median of {options.runs})")
     print(f"gitops-promotion --version             {version:7.1f} ms  ({version / bare:.2f}x bare python)")
     print(f"gitops-promotion --help                {help_ms:7.1f} ms  ({help_ms / bare:.2f}x)")
-    print(f"gitops-promotion doctor --help         {doctor_help:7.1f} ms  ({doctor_help / bare:.2f}x)")
-    print(
-        f"action overhead before the command: ~{restore_s + check_s:.1f} s on a cache hit (+ download),"
-        f" ~{cold_venv + cold_pip:.0f} s on a miss"
-    )
     return 0
 
 

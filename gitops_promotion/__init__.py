@@ -1,3 +1,3 @@
 """Promote container images through GitOps environments with pull requests."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -13,10 +13,11 @@ import sys
 def main() -> int:
     from tests.forge.specs import ensure_specs
     from tests.release.browser import ensure_chromium
-    from tests.tools import ensure_actionlint, ensure_registry
+    from tests.tools import ensure_actionlint, ensure_registry, ensure_uv
 
     print(f"GitHub API descriptions: {ensure_specs()}")
     print(f"actionlint: {' '.join(ensure_actionlint())}")
+    print(f"uv: {ensure_uv()}")
     print(f"chromium: {ensure_chromium()}")
     print(f"image registry: {ensure_registry()}")
     render = shutil.which("kustomize") or shutil.which("kubectl")

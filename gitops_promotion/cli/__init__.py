@@ -76,12 +76,26 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.version_option(__version__, "--version", prog_name="gitops-promotion")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show the version (and the commit it was built from) and exit.",
+)
 def cli() -> None:
     """Promote container images through GitOps environments with pull requests.
 
     Every option can also be set with an environment variable (shown in each command's --help).
     """
+
+
+def _print_version(ctx: click.Context) -> None:
+    from gitops_promotion.build_info import describe
+
+    click.echo(describe(__version__))
+    ctx.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

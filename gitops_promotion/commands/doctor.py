@@ -8,6 +8,7 @@ exist, forge settings that keep promotion PRs from merging. Warnings are printed
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,6 @@ from gitops_promotion import guide
 from gitops_promotion.commands.init import ACTION_PLACEHOLDER
 from gitops_promotion.config import Config, load_config
 from gitops_promotion.errors import PromotionError
-from gitops_promotion.home import REPOSITORY
 from gitops_promotion.providers.base import GATE_CONTEXT, Check
 from gitops_promotion.result import Result
 
@@ -189,19 +189,36 @@ def _workflow_checks(root: Path) -> list[Check]:
                 blocking=False,
             )
         ]
+    from gitops_promotion import __version__, home
+
     unpinned = [_relative(p, root) for p in using if ACTION_PLACEHOLDER in p.read_text(encoding="utf-8")]
     checks = [
         Check(
             "workflows pin the gitops-promotion action",
             not unpinned,
             f"placeholder reference in {', '.join(unpinned)}" if unpinned else f"{len(using)} file(s)",
-            fix=(
-                f"pin the action to a release commit of {REPOSITORY}: "
-                f"gitops-promotion init --action-ref {REPOSITORY}@<SHA> --force"
-            ),
+            fix=f"use {home.ACTION_REF}, or better {home.REPOSITORY}@<commit SHA of the release>",
         )
     ]
     checks.append(_schedule_check(root, using))
+    moving = sorted(
+        {
+            f"{_relative(p, root)} ({ref})"
+            for p in using
+            for ref in _ACTION_USES.findall(p.read_text(encoding="utf-8", errors="replace"))
+            if not _COMMIT.match(ref.rpartition("@")[2])
+        }
+    )
+    if moving:
+        checks.append(
+            Check(
+                "the gitops-promotion action is pinned by commit SHA",
+                False,
+                f"a tag, which moves with each release, in {', '.join(moving)}",
+                fix=f"pin the release you tested: uses: {home.REPOSITORY}@<its commit SHA> # v{__version__}",
+                blocking=False,
+            )
+        )
     github = [p for p in using if p.is_relative_to(root / ".github")]
     if github:
         weak = [f"{_relative(p, root)} ({action})" for p in github for action in _workflow_token_steps(p)]
@@ -243,6 +260,10 @@ def _runs_reconcile_on_schedule(text: str) -> bool:
     scheduled = bool(data.get("schedules")) or (isinstance(triggers, dict) and bool(triggers.get("schedule")))
     return scheduled and "reconcile" in text
 
+
+# `uses: OWNER/<...gitops-promotion...>@REF` in a workflow (a fork keeps the name in its path).
+_ACTION_USES = re.compile(r"uses:\s*[\"']?([\w.-]+/[\w.-]*gitops-promotion[\w./-]*@[^\s\"'#]+)")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 # Steps that open or merge PRs must not use GITHUB_TOKEN: GitHub starts no workflow for its events.
 _WRITING_ACTIONS = {"new", "promote", "reconcile", "feature", "release"}

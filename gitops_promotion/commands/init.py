@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from gitops_promotion import __version__, home
 from gitops_promotion.checks import GATE_CONTEXT
 from gitops_promotion.commands import init_config
 from gitops_promotion.commands.app_repo import Platform, app_target, check_tag_scheme, trigger_command
@@ -22,9 +23,8 @@ from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.home import REPOSITORY
 from gitops_promotion.result import Result
 
-# The action reference the shipped templates carry; users pin the release commit they trust (by SHA).
+# What workflows written before the project's first release carried; doctor still flags it.
 ACTION_PLACEHOLDER = f"{REPOSITORY}@0000000000000000000000000000000000000000"
-_PLACEHOLDER_LINE = f"{ACTION_PLACEHOLDER} # replace: the release commit SHA you use"
 # OWNER/REPO[/path]@REF, REF a commit SHA or a tag.
 _ACTION_REF = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@(?P<ref>[\w.][\w./-]*)$", re.ASCII)
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -121,11 +121,16 @@ def render_template(name: str, *, default_branch: str, action_ref: str | None, v
     text = text.replace("branches: [main]", f"branches: [{default_branch}]")
     text = text.replace("include: [main]", f"include: [{default_branch}]")
     text = text.replace("ref: refs/heads/main", f"ref: refs/heads/{default_branch}")
-    text = text.replace("gitops-promotion==0.1.0", f"gitops-promotion=={version}")
-    text = text.replace("      default: 0.1.0\n", f"      default: {version}\n")  # the GitLab component's input
-    if action_ref:
-        text = text.replace(_PLACEHOLDER_LINE, action_ref)
-    return text
+    text = text.replace("__VERSION__", version).replace("__RELEASES__", home.RELEASES)
+    return text.replace("__ACTION_REF__", action_ref or default_action_line())
+
+
+def default_action_line() -> str:
+    """The `uses:` value written when no --action-ref is given: the moving major tag, and why to pin instead."""
+    return (
+        f"{home.ACTION_REF} # v{home.MAJOR} follows every {home.MAJOR}.x release;"
+        " pin a release's commit SHA to run the same code every time"
+    )
 
 
 def detect(root: Path) -> Layout:
@@ -176,7 +181,7 @@ def init(
     default_branch: str = "main",
     action_ref: str | None = None,
     force: bool = False,
-    version: str = "0.1.0",
+    version: str = __version__,
     app_repo: Path | None = None,
 ) -> Result:
     """Write what is missing for ``platform`` into ``root``; keep what exists (``force`` rewrites pipelines)."""
@@ -240,7 +245,7 @@ def _with_flux(root: Path, layout: Layout, envs: tuple[str, ...], text: str) -> 
 def app_workflow(platform: Platform, *, default_branch: str = "main") -> str:
     """The application repository's workflow (GitHub) or pipeline (Azure), as `init --app-repo -` prints it."""
     template, _ = app_target(platform)
-    return render_template(template, default_branch=default_branch, action_ref=None, version="0.1.0")
+    return render_template(template, default_branch=default_branch, action_ref=None, version=__version__)
 
 
 def _write_config(root: Path, envs: tuple[str, ...], layout: Layout, *, force: bool) -> list[str]:
@@ -335,8 +340,8 @@ def _next_steps(
     elif platform == "github":
         if action_ref is None:
             out.append(
-                f"pin the action: replace {ACTION_PLACEHOLDER} in .github/workflows/ with a release commit of "
-                f"{REPOSITORY} (or rerun with --action-ref {REPOSITORY}@<SHA> --force)"
+                f"the workflows use {home.ACTION_REF}; to run the same code every time, pin the release's commit: "
+                f"rerun with --action-ref {home.REPOSITORY}@<commit SHA> --force"
             )
         out += [
             "create a GitHub App (Contents, Pull requests and Commit statuses read/write), "
