@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import sys
 
-PROG = "gitops-promotion"
-
 
 def main() -> int:
     """Run the CLI on ``sys.argv`` and return its exit code."""
     if sys.argv[1:] == ["--version"]:
         from gitops_promotion import __version__
+        from gitops_promotion.build_info import describe
 
-        sys.stdout.write(f"{PROG}, version {__version__}\n")  # click's version_option wording
+        sys.stdout.write(describe(__version__) + "\n")  # the same line as the click option's (cli.__init__)
         return 0
     import gc
 

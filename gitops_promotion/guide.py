@@ -27,6 +27,8 @@ _BY_CHECK: tuple[tuple[str, str], ...] = (
     ("environment branch", LAYOUT),
     ("CI pipelines run gitops-promotion", INIT),
     ("workflows pin the gitops-promotion action", INIT),
+    ("the gitops-promotion action is pinned", INIT),
+    ("a scheduled reconcile", INIT),
     ("promotions use a token", CREDENTIALS),
     ("token can push", CREDENTIALS),
     ("the token can push", CREDENTIALS),

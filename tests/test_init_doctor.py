@@ -183,7 +183,7 @@ def test_doctor_fails_with_fixes(example_repo: tuple[Path, Path]) -> None:
     )
     assert text.count("       fix: ") == 4
     # each failed check links the guide's step that fixes it
-    assert text.count("       see: https://github.com/gitops-promotion/gitops-promotion/blob/main/docs/") == 3
+    assert text.count("       see: https://github.com/gitops-promotion/gitops-promotion/blob/main/docs/") == 4
     assert result.data["checks"][0] == {
         "name": "config valid",
         "ok": True,

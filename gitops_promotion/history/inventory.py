@@ -160,9 +160,12 @@ def _heads(ctx: Context, *, fetch: bool, notes: list[str]) -> list[EnvHead]:
             notes.append(f"could not fetch ({exc}); showing the refs this clone already has")
     shallow = repo.git("rev-parse", "--is-shallow-repository", check=False) == "true"
     heads = []
+    revs: dict[str, str | None] = {}  # environments sharing a branch share one look-up
     for env in ctx.config.env_names:
         branch = ctx.location(env, "-").branch
-        rev = repo.rev(repo.remote_ref(branch)) or repo.rev(f"refs/heads/{branch}")
+        if branch not in revs:
+            revs[branch] = repo.rev(repo.remote_ref(branch)) or repo.rev(f"refs/heads/{branch}")
+        rev = revs[branch]
         if rev is None:
             notes.append(f"environment {env}: branch {branch} not found")
         heads.append(EnvHead(env, branch, rev, shallow))

@@ -45,7 +45,9 @@ _STATES: dict[str, StatusState] = {
     "created": "pending",
     "skipped": "pending",
 }
-_GATE_STATES = {"success": "success", "failure": "failed", "pending": "pending"}
+# A waiting gate is posted as "running": it keeps the MR's pipeline open, so an armed auto-merge stays armed
+# until the verdict (a "failed" external status fails the pipeline, and GitLab then drops auto-merge).
+_GATE_STATES = {"success": "success", "failure": "failed", "pending": "running"}
 _PR_STATES: dict[str, PRState] = {"opened": "open", "merged": "merged", "closed": "closed", "locked": "closed"}
 _CANNOT_MERGE = (
     "the project's settings or merge checks prevent it: allow merging when the pipeline succeeds "
@@ -251,10 +253,6 @@ class GitLabProvider:
         if not sha:
             return
         gate = _GATE_STATES[state]
-        if state == "failure" and description.startswith("timed out"):
-            # Still waiting for Flux: a failed external status would fail the MR pipeline, and GitLab drops an
-            # armed auto-merge when the pipeline fails. "running" keeps it closed and armed until a verdict.
-            gate = "running"
         data = {"state": gate, "name": GATE_NAME, "description": description[:255], "ref": pr.head}
         try:
             self._call(f"post the gate status on !{pr.number}", "post", f"/statuses/{sha}", post_data=data)

@@ -138,7 +138,7 @@ def test_burst_of_lost_promote_runs_is_healed_by_one_reconcile(forge: Driver) ->
     out = cli(forge, "reconcile")
     assert "is success: open: dev reconciled on" in out, out
     assert forge.pr(3).state == "merged" and forge.pr(4).state == "merged", out
-    assert "podinfo:7.0.0 " in deployed(forge, "qa", "podinfo") and '"2.0"' in deployed(forge, "qa", "sidecar")
+    assert "podinfo:7.0.0 " in deployed(forge, "qa", "podinfo") and "sidecar:2.0" in deployed(forge, "qa", "sidecar")
     out = cli(forge, "reconcile")
     assert "caught up 7.0.0 to prod" in out and "caught up 2.0 to prod" in out, out
     assert open_numbers(forge) == [5, 6] and not forge.pr(5).auto_merge  # prod is manual

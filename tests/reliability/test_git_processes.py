@@ -21,7 +21,11 @@ from tests.reliability.conftest import ForgeFactory
 # new: open the repo, read config, default branch, HEAD (the metadata's sha), one ls-remote (head and every env
 # branch), fetch, status, checkout, commit, the new sha, push, checkout back, the overtaken check.
 NEW_MAX = 13
-PROMOTE_MAX = 14
+# promote: the event (open, config, default branch, grep + cat-file for the previous tag, ls-remote, fetch,
+# status, checkout, commit, the new sha, the rerun check, push, checkout back, the overtaken check) and then the
+# catch-up of issue 13, which reads what every environment runs (fetch, shallow check, one rev-parse per env
+# branch, grep, cat-file, one pickaxe log per env, merge-base).
+PROMOTE_MAX = 26
 
 
 @pytest.fixture
