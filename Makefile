@@ -26,8 +26,8 @@ tools: dev
 	$(BIN)/python -m tests.prepare
 
 lint: dev
-	$(BIN)/ruff check gitops_promotion tests benchmarks
-	$(BIN)/ruff format --check gitops_promotion tests benchmarks
+	$(BIN)/ruff check gitops_promotion tests benchmarks .ci
+	$(BIN)/ruff format --check gitops_promotion tests benchmarks .ci
 	$(BIN)/mypy
 
 test: tools

@@ -212,10 +212,17 @@ class GitLabProvider:
             "squash": merge_method == "squash",
             **({"sha": sha} if sha else {}),  # GitLab refuses the merge if the head moved meanwhile
         }
+        what, path = f"set auto-merge on !{pr.number}", f"/merge_requests/{pr.number}/merge"
         try:
-            answer = self._call(
-                f"set auto-merge on !{pr.number}", "put", f"/merge_requests/{pr.number}/merge", post_data=data
-            )
+            try:
+                answer = self._call(what, "put", path, post_data=data)
+            except ProviderError as exc:
+                if "SHA does not match HEAD" not in exc.message:
+                    raise
+                # A concurrent run pushed the branch after we read it (409): arm auto-merge on the head the MR has
+                # now; the promotion run checks afterwards which push won and fixes the MR text (branch_guard).
+                data["sha"] = self.get_pr(pr.number).head_sha
+                answer = self._call(what, "put", path, post_data=data)
         except ProviderError as exc:
             if re.search(r"\b(405|406|422)\b", exc.message):
                 msg = f"{exc.message}; {_CANNOT_MERGE}"

@@ -205,7 +205,7 @@ def test_override_label_passes_a_closed_window_and_is_recorded(forge: Driver) ->
     dev = into_dev(forge, "podinfo", "7.4.0", 1)
     forge.flux(dev, "apps-dev", "success", "east")
     qa = "  - name: qa\n    auto: true\n"
-    once_a_year = "{allow: {cron: '0 9 1 1 *', duration: 1h, timezone: Europe/Stockholm}}"
+    once_a_year = f"{{allow: {{cron: '{closed_now_cron()}', duration: 1h, timezone: Europe/Stockholm}}}}"
     edit_config(forge, qa, f"{qa}    policy: {{windows: [{once_a_year}]}}\n")
     out = cli(forge, "reconcile")
     assert "closed: window opens" in out and "Europe/Stockholm" in out, out
@@ -237,3 +237,12 @@ def test_reconcile_prints_nothing_to_do_when_in_sync(forge: Driver) -> None:
     out = cli(forge, "reconcile")
     assert "reconciled 2 app(s): nothing to do" in out, out
     assert open_numbers(forge) == []
+
+
+def closed_now_cron() -> str:
+    """A yearly one-hour window that starts in 60 days: always closed while the test runs, whatever the date."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    start = datetime.now(ZoneInfo("Europe/Stockholm")) + timedelta(days=60)
+    return f"0 {start.hour} {start.day} {start.month} *"

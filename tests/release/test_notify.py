@@ -185,13 +185,13 @@ def test_a_failed_notification_never_fails_the_promotion(repo: Repo, hooks: Hook
 
 
 def test_override_label_is_recorded_in_the_pr_body_and_notified(tmp_path: Path, hooks: Hooks) -> None:
-    """qa may only take promotions on 1 January; a person labels the PR and `reconcile` lets it pass."""
+    """qa may only take promotions one hour a year; a person labels the PR and `reconcile` lets it pass."""
     from gitops_promotion.commands.reconcile import reconcile
 
     config = CONFIG.replace(
         "      - {type: teams, url_env: TEAMS_QA, events: [opened, blocked]}\n",
         "      - {type: webhook, url_env: HOOK_QA, events: [override]}\n"
-        "    policy: {windows: [{allow: {cron: '0 9 1 1 *', duration: 1h, timezone: UTC}}]}\n",
+        f"    policy: {{windows: [{{allow: {{cron: '{_closed_now_cron()}', duration: 1h, timezone: UTC}}}}]}}\n",
     )
     files = {f"apps/{e}/web.yaml": deployment("apps", "web", "1.0") for e in ("dev", "qa", "prod")}
     repo = make_repo(tmp_path, config, {"main": files})
@@ -211,3 +211,11 @@ def test_override_label_is_recorded_in_the_pr_body_and_notified(tmp_path: Path, 
     assert notice["event"] == "override"
     assert notice["message"] == f"Gate overridden: apps/web 2.0 may go into qa (#{qa_pr.number})"
     assert reconcile(context(repo.work, environ=env)).message.endswith("nothing to do")  # recorded once
+
+
+def _closed_now_cron() -> str:
+    """A yearly one-hour window that starts in 60 days: always closed while the test runs, whatever the date."""
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime.now(timezone.utc) + timedelta(days=60)
+    return f"0 {start.hour} {start.day} {start.month} *"
