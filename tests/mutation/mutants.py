@@ -92,7 +92,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    if not state.sha:  # fail closed: without the promoted commit there is no Flux status to wait for",
         "    if False:",
         "a PR whose metadata has no sha must not pass the gate (status)",
-        ("tests/reliability/test_gate_closed.py",),
+        ("tests/reliability/test_input_safety.py",),
     ),
     Mutant(
         "verdict-empty-sha",
@@ -100,7 +100,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    if not state.sha:  # fail closed: without the promoted commit there is no Flux status to wait for",
         "    if False:",
         "a PR whose metadata has no sha must not pass the gate (reconcile, show)",
-        ("tests/reliability/test_gate_closed.py", "tests/e2e/test_reconcile.py"),
+        ("tests/reliability/test_input_safety.py",),
     ),
     Mutant(
         "later-commit-other-tag",

@@ -156,3 +156,7 @@ def test_gate_with_empty_sha_stays_closed_past_the_first_env(
     run = cli.run(["status", "--branch", "promote/apps-app000", "--sourcedir", str(work), *forge.argv()])
     assert run.code == 1, run.out + run.err
     assert f"pull request {number} on promote/apps-app000 promotes into prod but its metadata has no sha" in run.err
+    # reconcile composes the same verdict: it posts the gate closed, never open
+    run = cli.run(["reconcile", "--sourcedir", str(work), *forge.argv()])
+    assert f"closed: PR {number} names no commit of qa (metadata sha)" in run.out + run.err, run.out + run.err
+    assert "open: prod is the first environment" not in run.out + run.err

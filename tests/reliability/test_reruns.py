@@ -47,3 +47,14 @@ def test_rerun_on_a_moved_base_pushes_again(flow: Flow) -> None:
     again = flow.ok("new", *APP_FLAGS, "--tag", "2.0.0")
     assert "already holds" not in again.out
     assert git(flow.forge.bare, "rev-parse", "refs/heads/promote/apps-app000") != old
+
+
+def test_a_new_tag_on_the_same_base_is_pushed(flow: Flow) -> None:
+    """Same base, other content: the branch is not "already holding" the change, the new tag is pushed."""
+    flow.ok("new", *APP_FLAGS, "--tag", "2.0.0")
+    old = git(flow.forge.bare, "rev-parse", "refs/heads/promote/apps-app000")
+    again = flow.ok("new", *APP_FLAGS, "--tag", "2.1.0")
+    assert "already holds" not in again.out
+    head = git(flow.forge.bare, "rev-parse", "refs/heads/promote/apps-app000")
+    assert head != old
+    assert "app000:2.1.0" in git(flow.forge.bare, "show", f"{head}:{forges.manifest_path('dev', APP)}")
