@@ -155,7 +155,7 @@ def _opened(
     )
     if ctx.dry_run:
         return rerun.dry_run_result(ctx, state, branch, [*notes, *ctx.planned_calls()])
-    lines = [*notes, *_lines(state, branch, pr, [], replaced)]  # overtaken pushes are among the notes
+    lines = [*notes, *_lines(state, branch, pr, replaced)]  # overtaken pushes are among the notes
     mode = {
         "enabled": "auto-merge on",
         "merged": "merged at once",
@@ -246,14 +246,9 @@ def _write_pr(
     return provider.update_pr(existing, title=state.title, body=body), "updated", replaced
 
 
-def _lines(
-    state: PromotionState, branch: str, pr: PullRequest, overtook: list[str], replaced: PromotionState | None
-) -> list[str]:
+def _lines(state: PromotionState, branch: str, pr: PullRequest, replaced: PromotionState | None) -> list[str]:
+    """The PR line pipelines grep, preceded by the pending promotion it replaced (if any)."""
     lines = [f"created branch {branch} with pull request {pr.number}", pr.url]
-    lines[:0] = [
-        f"replaced concurrent push to {branch} ({what}); pull request {pr.number} carries {state.tag}"
-        for what in overtook
-    ]
     if replaced is not None:
         lines.insert(
             0,
