@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import graphql
@@ -66,7 +66,31 @@ class AppIdentity:
     public_key_pem: str
 
 
-class FakeGitHub:
+Served = TypeVar("Served", bound="ServedFake")
+
+
+class ServedFake:
+    """A fake's in-process server thread: start, stop, and use as a context manager (every fake shares it)."""
+
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread
+
+    def start(self: Served) -> Served:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self: Served) -> Served:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class FakeGitHub(ServedFake):
     """Serve ``bare`` as ``owner/repo``; ``ghes`` puts the API under /api/v3 and GraphQL at /api/graphql."""
 
     def __init__(
@@ -98,21 +122,6 @@ class FakeGitHub:
         payloads = Payloads(schemas, api_base=self.api_url, web_base=self.origin, owner=owner, repo=repo)
         self.routes = Routes(self.state, payloads, schemas, app.app_id if app else None)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-
-    # -- lifecycle -------------------------------------------------------------------------------------------
-    def start(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def token(self) -> str:

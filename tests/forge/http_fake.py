@@ -17,13 +17,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.forge.azure_githttp import GitAnswer, read_body, serve
-from tests.forge.github_fake import Fault, Recorded
+from tests.forge.github_fake import Fault, Recorded, ServedFake
 from tests.forge.github_git import BareRepo
 
 Answer = tuple[int, dict[str, str], bytes]
 
 
-class HttpFake:
+class HttpFake(ServedFake):
     """Server lifecycle, faults and the request log; ``prefix`` is stripped from recorded paths."""
 
     prefix = ""
@@ -38,21 +38,6 @@ class HttpFake:
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-
-    # -- lifecycle -------------------------------------------------------------------------------------------
-    def start(self) -> HttpFake:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- faults and the log ----------------------------------------------------------------------------------
     def fail_next(self, n: int = 1, status: int = 502, match: str | None = None) -> None:
