@@ -1,16 +1,19 @@
 """Each command's wall time beside its floor: the same git commands in one shell script plus the same HTTP
 requests through one keep-alive curl session (issue 17), at several repository sizes, against the fake GitHub.
 
-    python benchmarks/bench_floor.py [--sizes 5000,30000] [--large] [--runs 3]
+    python benchmarks/bench_floor.py [--sizes 5000,30000] [--large] [--runs 3] [--only status,show]
 
-``--large`` adds the 100,000-file repository (about two more minutes). For every measured run of the CLI, a
-`git` shim first on PATH records each git command (its arguments, and the input of `git cat-file --batch`) and
-the fake records each HTTP request (method, path, headers, body); the refs are put back as they were before the
-run, the recorded work is replayed as one `sh` script (git by absolute path, then one `curl` with ``--next``
-between requests, which keeps the connection), and the refs are put back as the run left them. The shim's own
-cost (a `sh` per git command) is charged to the CLI, not the floor. `set-image` is compared with `git grep -l`
-on the worktree, `--version` with a bare interpreter (`python -c pass`). Figures are medians of paired runs;
-the machine is shared, so compare ratios, not seconds. Peak RSS of `show` is read from the process's VmHWM.
+``--large`` adds the 100,000-file repository (about two more minutes). ``--only`` measures some commands; the
+others still run where a measured one needs what they leave (``promote`` needs the PR ``new`` opens).
+
+For every measured run of the CLI, a `git` shim first on PATH records each git command (its arguments, and the
+input of `git cat-file --batch`) and the fake records each HTTP request (method, path, headers, body); the refs are
+put back as they were before the run, the recorded work is replayed as one `sh` script (git by absolute path, then
+one `curl` with ``--next`` between requests, which keeps the connection), and the refs are put back as the run left
+them. The shim's own cost (a `sh` per git command) is charged to the CLI, not the floor. `set-image` is compared
+with `git grep -l` on the worktree, `--version` with a bare interpreter (`python -c pass`). Figures are medians of
+paired runs; the machine is shared, so compare ratios, not seconds. Peak RSS of `show` is read from the process's
+VmHWM.
 """
 
 from __future__ import annotations
@@ -81,6 +84,10 @@ class Rows:
     times: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # git processes, HTTP requests
     rss: dict[str, int] = field(default_factory=dict)
+    only: frozenset[str] = frozenset()  # the commands to measure; empty: all
+
+    def wanted(self, name: str) -> bool:
+        return not self.only or name in self.only
 
     def add(self, name: str, tool: float, floor: float, git: int, http: int) -> None:
         self.times.setdefault(name, []).append((tool, floor))
@@ -218,6 +225,9 @@ class Bench:
 
     def paired(self, rows: Rows, name: str, args: list[str]) -> None:
         """One CLI run and the replay of its work, the refs put back in between."""
+        if not rows.wanted(name):
+            self.run_cli(args)
+            return
         before = self.snapshot()
         seconds, commands, http = self.run_cli(args)
         after = self.snapshot()
@@ -253,12 +263,12 @@ def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def measure(files: int, runs: int, tmp: Path) -> tuple[dict[str, Any], Rows]:
+def measure(files: int, runs: int, tmp: Path, only: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Rows]:
     bench = Bench(tmp, files)
-    rows = Rows()
+    rows = Rows(only=only)
     try:
         group = bench.groups[len(bench.groups) // 2]
-        for i in range(runs):
+        for i in range(runs if rows.wanted("new") or rows.wanted("promote") or rows.wanted("status") else 0):
             app = bench.apps[i % len(bench.apps)]
             bench.paired(rows, "new", ["new", "--group", group, "--app", app, "--tag", f"9.9.{i}", *bench.argv])
             number = max(pr.number for pr in bench.forge.prs() if pr.state == "open")
@@ -269,19 +279,21 @@ def measure(files: int, runs: int, tmp: Path) -> tuple[dict[str, Any], Rows]:
             branch = f"promote/{group}-{app}"
             bench.paired(rows, "status", ["status", "--branch", branch, *bench.argv])
         show = ["show", *bench.argv]
-        for _ in range(runs):
+        for _ in range(runs if rows.wanted("show") or rows.wanted("show --offline") else 0):
             bench.paired(rows, "show", show)
             bench.paired(rows, "show --offline", [*show, "--offline"])
-        rows.rss["show"] = bench.peak_rss(show)
-        rows.rss["show --offline"] = bench.peak_rss([*show, "--offline"])
+        if rows.wanted("show"):
+            rows.rss["show"] = bench.peak_rss(show)
+        if rows.wanted("show --offline"):
+            rows.rss["show --offline"] = bench.peak_rss([*show, "--offline"])
         app = bench.apps[0]
-        for i in range(runs):
+        for i in range(runs if rows.wanted("set-image .") else 0):
             args = [*bench.cli, "set-image", "--group", group, "--app", app, "--tag", f"8.8.{i}", "."]
             tool = _timed(args, bench.work, bench.env)
             _git(bench.work, "checkout", "-q", "--", ".")
             floor = _timed([GIT, "grep", "-l", "-F", '"$imagepolicy"'], bench.work, bench.env)
             rows.add("set-image .", tool, floor, 0, 0)
-        for _ in range(max(runs, 10)):
+        for _ in range(max(runs, 10) if rows.wanted("--version") else 0):
             tool = _timed([*bench.cli, "--version"], bench.work, bench.env)
             floor = _timed([sys.executable, "-c", "pass"], bench.work, bench.env)
             rows.add("--version", tool, floor, 0, 0)
@@ -316,12 +328,16 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="add the 100,000-file repository")
     parser.add_argument("--runs", type=int, default=3, help="paired runs per command (medians are printed)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--only", default="", help=f"commands to measure, comma-separated, of: {', '.join(TARGETS)}")
     args = parser.parse_args()
+    only = frozenset(name.strip() for name in args.only.split(",") if name.strip())
+    if unknown := only - TARGETS.keys():
+        parser.error(f"--only: unknown command {', '.join(sorted(unknown))} (known: {', '.join(TARGETS)})")
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([100_000] if args.large else [])
     results = []
     for files in sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-floor-{files}-") as name:
-            summary, rows = measure(files, args.runs, Path(name))
+            summary, rows = measure(files, args.runs, Path(name), only)
         print("\n".join(report(summary, rows)), flush=True)
         results.append({"files": files, "times": rows.times, "counts": rows.counts, "rss_kib": rows.rss})
     print("(wall: the CLI in its own process; floor: its git commands in one sh script + its HTTP requests in one")
