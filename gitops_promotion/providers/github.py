@@ -1,4 +1,4 @@
-"""GitHub adapter (PyGithub for REST, plain GraphQL documents for auto-merge). The only importer of PyGithub.
+"""GitHub adapter: REST and GraphQL as plain JSON requests (github_http); PyGithub only mints GitHub App tokens.
 
 Requests are targeted (head filters, commits/{sha}/pulls); benchmarks/bench_github_requests.py counts them.
 """
@@ -6,14 +6,10 @@ Requests are targeted (head filters, commits/{sha}/pulls); benchmarks/bench_gith
 from __future__ import annotations
 
 import base64
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-
-from github import Auth, Github, GithubException
-from github.PullRequest import PullRequest as GhPullRequest
 
 from gitops_promotion.errors import ProviderError, PullRequestExists, UsageError
 from gitops_promotion.providers import ProviderSettings
@@ -30,6 +26,7 @@ from gitops_promotion.providers.base import (
 )
 from gitops_promotion.providers.failures import create_or_adopt
 from gitops_promotion.providers.github_auth import resolve_token
+from gitops_promotion.providers.github_http import GitHubHTTP, GitHubHTTPError
 from gitops_promotion.providers.github_retry import Resilience, describe
 from gitops_promotion.providers.github_urls import GitHubLocation, locate
 
@@ -60,31 +57,37 @@ _SETTINGS_HINT = {
 }
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
+def _time(value: Any) -> datetime | None:
+    """GitHub's ISO 8601 time (``...Z``) as an aware UTC datetime."""
+    if not value:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _to_pr(obj: GhPullRequest, *, full: bool) -> PullRequest:
-    """Our PullRequest from PyGithub's; reads only fields list answers carry unless ``full`` (no lazy GET)."""
-    merged_at = _utc(obj.merged_at)
-    state: PRState = "merged" if merged_at is not None else ("open" if obj.state == "open" else "closed")
+def _login(user: Any) -> str | None:
+    return str(user["login"]) if isinstance(user, dict) and user.get("login") else None
+
+
+def _to_pr(obj: dict[str, Any], *, full: bool) -> PullRequest:
+    """Our PullRequest from GitHub's JSON; ``merged_by`` only from a single-PR answer (lists do not carry it)."""
+    merged_at = _time(obj.get("merged_at"))
+    state: PRState = "merged" if merged_at is not None else ("open" if obj.get("state") == "open" else "closed")
     return PullRequest(
-        number=obj.number,
-        title=obj.title,
-        body=obj.body or "",
-        head=obj.head.ref,
-        base=obj.base.ref,
+        number=int(obj["number"]),
+        title=str(obj.get("title") or ""),
+        body=str(obj.get("body") or ""),
+        head=str(obj["head"]["ref"]),
+        base=str(obj["base"]["ref"]),
         state=state,
-        url=obj.html_url,
-        head_sha=obj.head.sha,
-        merge_commit=obj.merge_commit_sha if merged_at is not None else None,
-        auto_merge=obj.auto_merge is not None,
-        author=obj.user.login if obj.user else None,
-        merged_by=obj.merged_by.login if full and obj.merged_by else None,
+        url=str(obj.get("html_url") or ""),
+        head_sha=str(obj["head"]["sha"]),
+        merge_commit=obj.get("merge_commit_sha") if merged_at is not None else None,
+        auto_merge=obj.get("auto_merge") is not None,
+        author=_login(obj.get("user")),
+        merged_by=_login(obj.get("merged_by")) if full else None,
         merged_at=merged_at,
-        created_at=_utc(obj.created_at),
+        created_at=_time(obj.get("created_at")),
     )
 
 
@@ -95,18 +98,18 @@ class GitHubProvider:
 
     def __init__(
         self,
-        gh: Github,
+        http: GitHubHTTP,
         location: GitHubLocation,
         token: str,
         resilience: Resilience,
         warnings: list[str] | None = None,
     ) -> None:
-        self._gh = gh
+        self._http = http
         self._location = location
         self._token = token
         self._retry = resilience
-        self._repo = gh.get_repo(location.full_name)  # lazy: no request until an attribute is read
-        self._pulls: dict[int, GhPullRequest] = {}
+        self._path = f"/repos/{location.full_name}"
+        self._pulls: dict[int, dict[str, Any]] = {}  # number -> GitHub's JSON (head sha, node id for later writes)
         self._statuses: dict[str, tuple[str, list[CommitStatus]]] = {}  # sha -> (ETag, statuses)
         self.warnings = list(warnings or [])
 
@@ -116,15 +119,15 @@ class GitHubProvider:
         return f"Authorization: basic {basic}"
 
     # -- pull requests ---------------------------------------------------------------------------------------
-    def _keep(self, obj: GhPullRequest, *, full: bool) -> PullRequest:
-        self._pulls[obj.number] = obj
+    def _keep(self, obj: dict[str, Any], *, full: bool) -> PullRequest:
+        self._pulls[int(obj["number"])] = obj
         return _to_pr(obj, full=full)
 
     def find_open_pr(self, head: str, base: str) -> PullRequest | None:
-        owner = self._location.owner
+        params = {"state": "open", "head": f"{self._location.owner}:{head}", "base": base}
         found = self._retry.call(
             f"look up the open pull request {head} -> {base}",
-            lambda: list(self._repo.get_pulls(state="open", head=f"{owner}:{head}", base=base)),
+            lambda: self._http.pages(f"{self._path}/pulls", params),
         )
         return self._keep(found[0], full=False) if found else None
 
@@ -138,7 +141,9 @@ class GitHubProvider:
         try:
             created = self._retry.call(
                 f"create a pull request {head} -> {base}",
-                lambda: self._repo.create_pull(base=base, head=head, title=title, body=body),
+                lambda: self._http.json(
+                    "POST", f"{self._path}/pulls", body={"title": title, "body": body, "base": base, "head": head}
+                ),
                 write=True,
             )
         except ProviderError as exc:
@@ -149,30 +154,37 @@ class GitHubProvider:
         return self._keep(created, full=True)
 
     def update_pr(self, pr: PullRequest, *, title: str, body: str) -> PullRequest:
-        obj = self._pulls.get(pr.number) or self._fetch_pull(pr.number)
-        self._retry.call(f"update pull request #{pr.number}", lambda: obj.edit(title=title, body=body), write=True)
-        return self._keep(obj, full=True)  # edit() refreshed obj from GitHub's answer
+        edited = self._retry.call(
+            f"update pull request #{pr.number}",
+            lambda: self._http.json("PATCH", f"{self._path}/pulls/{pr.number}", body={"title": title, "body": body}),
+            write=True,
+        )
+        return self._keep(edited, full=True)  # GitHub answers with the edited pull request
 
-    def _fetch_pull(self, number: int) -> GhPullRequest:
-        pull: GhPullRequest = self._retry.call(f"read pull request #{number}", lambda: self._repo.get_pull(number))
+    def _fetch_pull(self, number: int) -> dict[str, Any]:
+        pull: dict[str, Any] = self._retry.call(
+            f"read pull request #{number}", lambda: self._http.json("GET", f"{self._path}/pulls/{number}")
+        )
         return pull
 
     def get_pr(self, number: int) -> PullRequest:
         return self._keep(self._fetch_pull(number), full=True)
 
     def list_open_prs(self, head_prefix: str | tuple[str, ...]) -> list[PullRequest]:
-        found = self._retry.call("list open pull requests", lambda: list(self._repo.get_pulls(state="open")))
-        return [self._keep(p, full=False) for p in found if p.head.ref.startswith(head_prefix)]
+        found = self._retry.call(
+            "list open pull requests", lambda: self._http.pages(f"{self._path}/pulls", {"state": "open"})
+        )
+        return [self._keep(p, full=False) for p in found if str(p["head"]["ref"]).startswith(head_prefix)]
 
     def pr_for_commit(self, sha: str, base: str) -> PullRequest | None:
         pulls = self._retry.call(
             f"find the pull request of commit {sha[:12]}",
-            lambda: list(self._repo.get_commit(sha).get_pulls()),
+            lambda: self._http.pages(f"{self._path}/commits/{sha}/pulls"),
         )
-        merged = [p for p in pulls if p.merged_at is not None and p.base.ref == base]
-        exact = [p for p in merged if p.merge_commit_sha == sha]
+        merged = [p for p in pulls if p.get("merged_at") and p["base"]["ref"] == base]
+        exact = [p for p in merged if p.get("merge_commit_sha") == sha]
         # A PR merged by fast-forward outside GitHub's button keeps its head commit as the pushed commit.
-        chosen = exact or [p for p in merged if p.head.sha == sha]
+        chosen = exact or [p for p in merged if p["head"]["sha"] == sha]
         return self._keep(chosen[0], full=False) if chosen else None
 
     # -- auto-merge -----------------------------------------------------------------------------------------
@@ -205,27 +217,26 @@ class GitHubProvider:
             raise
         return "enabled"
 
+    def _known_pull(self, number: int) -> dict[str, Any]:
+        return self._pulls.get(number) or self._fetch_pull(number)
+
     def _node_id(self, pr: PullRequest) -> str:
-        obj = self._pulls.get(pr.number) or self._fetch_pull(pr.number)
-        node_id: str = obj.node_id
-        return node_id
+        return str(self._known_pull(pr.number)["node_id"])
 
     def _merge(self, pr: PullRequest, merge_method: MergeMethod) -> None:
-        obj = self._pulls.get(pr.number) or self._fetch_pull(pr.number)
-        sha = pr.head_sha or obj.head.sha
+        sha = pr.head_sha or str(self._known_pull(pr.number)["head"]["sha"])
         self._retry.call(
             f"merge pull request #{pr.number}",
-            lambda: obj.merge(merge_method=merge_method, sha=sha),
+            lambda: self._http.json(
+                "PUT", f"{self._path}/pulls/{pr.number}/merge", body={"merge_method": merge_method, "sha": sha}
+            ),
             write=True,
         )
 
     def _graphql(self, what: str, query: str, variables: dict[str, Any], *, write: bool = True) -> dict[str, Any]:
-        requester = self._gh.requester
         payload = {"query": query, "variables": variables}
-        _, data = self._retry.call(
-            what,
-            lambda: requester.requestJsonAndCheck("POST", self._location.graphql_url, input=payload),
-            write=write,
+        data = self._retry.call(
+            what, lambda: self._http.json("POST", self._location.graphql_url, body=payload), write=write
         )
         errors = data.get("errors") if isinstance(data, dict) else None
         if errors:
@@ -253,21 +264,15 @@ class GitHubProvider:
 
     def _statuses_page(self, sha: str, page: int, etag: str | None) -> tuple[int, str | None, list[Any]]:
         """(HTTP status, ETag, items) of one page, conditional on ``etag``."""
-        url = f"/repos/{self._location.full_name}/commits/{sha}/statuses"
+        url = f"{self._path}/commits/{sha}/statuses"
         params: dict[str, Any] = {"per_page": STATUS_PAGE, **({"page": page} if page > 1 else {})}
         headers = {"If-None-Match": etag} if etag else {}
-        requester = self._gh.requester
-
-        def fetch() -> tuple[int, dict[str, Any], str]:
-            status, response_headers, body = requester.requestJson("GET", url, params, headers)
-            if status >= 400:
-                raise requester.createException(status, response_headers, _json_or_text(body))
-            return status, response_headers, body
-
-        status, response_headers, body = self._retry.call(f"read the statuses of {sha[:12]}", fetch)
-        new_etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
-        items = json.loads(body) if status == 200 and body else []
-        return status, str(new_etag) if new_etag else None, items
+        answer = self._retry.call(
+            f"read the statuses of {sha[:12]}", lambda: self._http.request("GET", url, params=params, headers=headers)
+        )
+        new_etag = answer.headers.get("etag")
+        items = list(answer.data or []) if answer.status == 200 else []
+        return answer.status, str(new_etag) if new_etag else None, items
 
     def commit_statuses_many(self, shas: Sequence[str]) -> dict[str, list[CommitStatus]]:
         """The statuses of many commits (newest per context, newest first) in one GraphQL query per hundred."""
@@ -285,26 +290,24 @@ class GitHubProvider:
 
     def report_gate(self, pr: PullRequest, *, state: StatusState, description: str) -> None:
         """POST a commit status ``gitops-promotion/gate`` on the PR's head commit (needs ``statuses: write``)."""
-        sha = pr.head_sha or (self._pulls.get(pr.number) or self._fetch_pull(pr.number)).head.sha
-        url = f"/repos/{self._location.full_name}/statuses/{sha}"
+        sha = pr.head_sha or str(self._known_pull(pr.number)["head"]["sha"])
+        url = f"{self._path}/statuses/{sha}"
         payload: dict[str, Any] = {"state": state, "context": GATE_CONTEXT, "description": description[:140]}
-        requester = self._gh.requester
         self._retry.call(
             f"post the gate status on pull request #{pr.number}",
-            lambda: requester.requestJsonAndCheck("POST", url, input=payload),
+            lambda: self._http.json("POST", url, body=payload),
             write=True,
         )
 
     def current_gate(self, pr: PullRequest) -> tuple[StatusState, str] | None:
-        sha = pr.head_sha or (self._pulls.get(pr.number) or self._fetch_pull(pr.number)).head.sha
+        sha = pr.head_sha or str(self._known_pull(pr.number)["head"]["sha"])
         return newest_gate(self.commit_statuses(sha))
 
     def pr_labels(self, pr: PullRequest) -> frozenset[str]:
-        url = f"/repos/{self._location.full_name}/issues/{pr.number}/labels"
-        requester = self._gh.requester
-        _, data = self._retry.call(
+        url = f"{self._path}/issues/{pr.number}/labels"
+        data = self._retry.call(
             f"read the labels of pull request #{pr.number}",
-            lambda: requester.requestJsonAndCheck("GET", url, parameters={"per_page": 100}),
+            lambda: self._http.json("GET", url, params={"per_page": 100}),
         )
         return frozenset(str(item.get("name", "")) for item in data or [] if isinstance(item, dict))
 
@@ -331,16 +334,15 @@ class GitHubProvider:
         return checks
 
     def _load_repo(self) -> dict[str, Any]:
-        _, data = self._gh.requester.requestJsonAndCheck("GET", f"/repos/{self._location.full_name}")
-        return dict(data)
+        return dict(self._http.json("GET", self._path))
 
     def _protection_check(self, branch: str, required_check: str) -> Check:
         title = f"branch protection on {branch} requires '{required_check}'"
         fix = f"protect {branch} with a required status check named '{required_check}'"
-        url = f"/repos/{self._location.full_name}/branches/{branch}/protection"
+        url = f"{self._path}/branches/{branch}/protection"
         try:
-            _, data = self._gh.requester.requestJsonAndCheck("GET", url)
-        except GithubException as exc:
+            data = self._http.json("GET", url)
+        except GitHubHTTPError as exc:
             if exc.status == 404:
                 return Check(title, False, f"{branch} is not protected", fix=fix)
             # Reading protection needs admin rights the promotion token should not have: report, do not block.
@@ -350,13 +352,6 @@ class GitHubProvider:
         ok = required_check in contexts
         detail = f"required: {', '.join(sorted(c for c in contexts if c)) or 'none'}"
         return Check(title, ok, detail, fix=fix)
-
-
-def _json_or_text(body: str) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return {"message": body[:200]}
 
 
 def _to_status(item: dict[str, Any]) -> CommitStatus:
@@ -391,7 +386,7 @@ def build(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
 ) -> GitHubProvider:
-    """Build the adapter from CLI settings: locate repo and APIs, get a token, turn PyGithub's waits off."""
+    """Build the adapter from CLI settings: locate the repo and its APIs, get a token, open one session."""
     location = locate(settings.remote_url, settings.environ, settings.api_url)
     resilience = Resilience(sleep=sleep, clock=clock, write_interval=_write_interval(settings.environ))
     secrets = tuple(s for s in (settings.token, settings.github_app_private_key) if s)
@@ -406,17 +401,8 @@ def build(
         timeout=TIMEOUT_S,
     )
     resilience.secrets = (*secrets, token)
-    gh = Github(
-        auth=Auth.Token(token),
-        base_url=location.api_url,
-        timeout=TIMEOUT_S,
-        user_agent="gitops-promotion",
-        retry=None,  # our Resilience retries, with waits tests can inject
-        seconds_between_requests=None,  # no spacing on reads (DESIGN 8)
-        seconds_between_writes=None,  # write spacing is Resilience.write_interval
-        lazy=True,
-    )
-    return GitHubProvider(gh, location, token, resilience, warnings)
+    # No retries in the session: Resilience retries, with waits tests can inject, and spaces writes only (DESIGN 8).
+    return GitHubProvider(GitHubHTTP(location.api_url, token, TIMEOUT_S), location, token, resilience, warnings)
 
 
 if TYPE_CHECKING:  # mypy holds the adapter to the Protocol commands use it through

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from gitops_promotion.errors import ProviderError, UsageError
+from gitops_promotion.providers.github_http import GitHubHTTPError
 from gitops_promotion.providers.github_retry import Resilience
 from gitops_promotion.providers.github_urls import GitHubLocation
+
+T = TypeVar("T")
 
 NO_AUTH = "no GitHub token: pass --token or set GITHUB_TOKEN (or give --github-app-id with --github-app-private-key)"
 WORKFLOW_AUTH_WARNING = (
@@ -48,6 +52,21 @@ def _check_rsa_key(pem: str) -> None:
         raise UsageError(msg) from None
 
 
+def _sdk(func: Callable[[], T]) -> Callable[[], T]:
+    """``func`` with PyGithub's errors turned into the GitHubHTTPError that Resilience retries and words."""
+    from github import GithubException
+
+    def call() -> T:
+        try:
+            return func()
+        except GithubException as exc:
+            headers = {str(k).lower(): str(v) for k, v in (exc.headers or {}).items()}
+            data = exc.data if isinstance(exc.data, dict) else {"message": exc.message or ""}
+            raise GitHubHTTPError(exc.status, headers, data) from None
+
+    return call
+
+
 def app_installation_token(
     app_id: str, private_key: str, location: GitHubLocation, resilience: Resilience, timeout: int
 ) -> str:
@@ -70,7 +89,7 @@ def app_installation_token(
     try:
         installation = resilience.call(
             f"find the installation of GitHub App {app_id} on {location.full_name}",
-            lambda: integration.get_repo_installation(location.owner, location.repo),
+            _sdk(lambda: integration.get_repo_installation(location.owner, location.repo)),
         )
     except ProviderError as exc:
         if " 404 " in f" {exc.message} ":
@@ -79,7 +98,7 @@ def app_installation_token(
         raise
     grant = resilience.call(
         f"create an installation token for GitHub App {app_id}",
-        lambda: integration.get_access_token(installation.id),
+        _sdk(lambda: integration.get_access_token(installation.id)),
         write=True,
     )
     token: str = grant.token

@@ -1,8 +1,9 @@
 """Retries, rate-limit waits and write spacing for GitHub calls, with injectable sleep and clock.
 
-PyGithub is built with its own retries and throttling off: its waits cannot be injected (so not tested) and it
-spaces reads too (DESIGN 8). Here reads go at once, writes keep GitHub's one-second spacing, 5xx and dropped
-connections back off exponentially, and rate limits wait for Retry-After or x-ratelimit-reset.
+Requests go through github_http (PyGithub, used only to mint GitHub App tokens, has its retries and throttling
+off: its waits cannot be injected, so not tested, and it spaced reads too, DESIGN 8). Here reads go at once,
+writes keep GitHub's one-second spacing, 5xx and dropped connections back off exponentially, and rate limits
+wait for Retry-After or x-ratelimit-reset.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import requests
-from github import GithubException
 
 from gitops_promotion.errors import ProviderError
 from gitops_promotion.providers.failures import Kind, classify, provider_error
+from gitops_promotion.providers.github_http import GitHubHTTPError
 
 T = TypeVar("T")
 _TRANSIENT = {500, 502, 503, 504}
@@ -44,7 +45,7 @@ class Resilience:
                 self._space_write()
             try:
                 result = func()
-            except GithubException as exc:
+            except GitHubHTTPError as exc:
                 wait = self._wait_for(exc, attempt)
                 if wait is None or attempt == self.attempts:
                     text = self._scrub(f"GitHub refused to {what}: {describe(exc)}")
@@ -71,7 +72,7 @@ class Resilience:
         self.waits.append(seconds)
         self.sleep(seconds)
 
-    def _wait_for(self, exc: GithubException, attempt: int) -> float | None:
+    def _wait_for(self, exc: GitHubHTTPError, attempt: int) -> float | None:
         """Seconds to wait before retrying ``exc``, or None when it is not worth retrying."""
         headers = {k.lower(): str(v) for k, v in (exc.headers or {}).items()}
         if exc.status in _TRANSIENT:
@@ -116,7 +117,7 @@ def _is_rate_limit(status: int, headers: Mapping[str, str], data: Any) -> bool:
     return "rate limit" in str(message).lower()
 
 
-def describe(exc: GithubException) -> str:
+def describe(exc: GitHubHTTPError) -> str:
     """``<status> <message>[: <detail>; ...]`` on one line, from GitHub's error body."""
     data = exc.data if isinstance(exc.data, dict) else {}
     message = str(data.get("message") or exc.message or "error")
