@@ -3,14 +3,16 @@ user adds to adopt the tool: an image marker in each environment and a gitops-pr
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import git
 
-# ../shared/realrepos beside the project checkout (the worktree or the main one)
-REALREPOS = Path(__file__).resolve().parents[3] / "shared" / "realrepos"
+# ../shared/realrepos beside the project checkout, or under GITOPS_PROMOTION_SHARED (as the forge specs are found)
+SHARED = Path(os.environ.get("GITOPS_PROMOTION_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+REALREPOS = SHARED / "realrepos"
 HELM_EXAMPLE = REALREPOS / "flux2-kustomize-helm-example" / "tree"
 TENANT = REALREPOS / "flux2-multi-tenancy" / "dev-team"
 TENANT_PLATFORM = REALREPOS / "flux2-multi-tenancy" / "main"
