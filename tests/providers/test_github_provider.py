@@ -203,7 +203,7 @@ def test_update_from_another_run_costs_one_request(forge: Forge) -> None:
     pr = forge.provider().create_pr(head=HEAD, base="main", title="one", body="a")
     forge.fake.clear_requests()
     forge.provider().update_pr(pr, title="t", body="b")
-    assert _lines(forge.fake) == [f"PATCH {REPO}/pulls/1"]  # PyGithub's lazy object needs no read first
+    assert _lines(forge.fake) == [f"PATCH {REPO}/pulls/1"]  # GitHub answers the PATCH with the PR: no read first
 
 
 def test_list_open_prs_filters_by_prefix(forge: Forge) -> None:
