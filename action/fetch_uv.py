@@ -6,7 +6,8 @@ Action gets uv on a runner that has no cached copy.
 `pip install` of the same wheel takes about three seconds, most of them spent checking each of the thousands of
 files on uv's project page against the hundreds of tags this interpreter supports; here only the files whose
 hashes the lock lists are looked at, and only the binary is unpacked. The page is read from the index uv itself
-is about to install the dependencies from (UV_DEFAULT_INDEX, UV_INDEX_URL, else the default index pip knows).
+is about to install the dependencies from (UV_DEFAULT_INDEX, UV_INDEX_URL, else the default index pip knows),
+with the user:password it may carry sent as basic auth to that host only.
 Anything unexpected (no PEP 691 JSON page, no file of the lock for this platform, bytes that do not match their
 hash) exits 1 with one line on stderr that names no URL, and the action installs uv with pip instead.
 Standard library only, plus pip's vendored `packaging` for the platform tags; runs on the runner's Python 3.10+.
@@ -14,6 +15,7 @@ Standard library only, plus pip's vendored `packaging` for the platform tags; ru
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -58,13 +60,26 @@ def index_url() -> str:
     return str(PyPI.simple_url)
 
 
-def _get(url: str, accept: str | None = None) -> tuple[bytes, str, str]:
+def _split_credentials(url: str) -> tuple[str, dict[str, str]]:
+    """(the URL without user:password@, the Authorization header they stand for), as uv reads an index URL."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return url, {}
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), {"Authorization": f"Basic {token}"}
+
+
+def _get(url: str, headers: dict[str, str]) -> tuple[bytes, str, str]:
     """(body, content type, final URL) of an http(s) GET."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         msg = "the index is not an http(s) URL"
         raise FetchError(msg)
-    request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})  # noqa: S310 (scheme checked)
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (scheme checked)
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked above)
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (scheme checked above)
         return response.read(), response.headers.get_content_type(), response.url
 
 
@@ -115,13 +130,15 @@ def fetch(lock: Path, dest: Path) -> Path:
     """Download, verify and unpack the locked uv; the path of the executable."""
     name, _, hashes = read_lock(lock)
     project = re.sub(r"[-_.]+", "-", name).lower()
-    body, kind, page_url = _get(index_url().rstrip("/") + f"/{project}/", accept=SIMPLE_JSON)
+    index, auth = _split_credentials(index_url())
+    body, kind, page_url = _get(index.rstrip("/") + f"/{project}/", {"Accept": SIMPLE_JSON, **auth})
     if kind != SIMPLE_JSON:
         msg = f"the index answered {kind}, not a PEP 691 JSON page"
         raise FetchError(msg)
     wheels = locked_wheels(json.loads(body), hashes, page_url)
     url, digest = wheels[best_for_this_platform(sorted(wheels))]
-    wheel, _, _ = _get(url)
+    same_host = urllib.parse.urlsplit(url).netloc == urllib.parse.urlsplit(page_url).netloc
+    wheel, _, _ = _get(url, auth if same_host else {})  # the credentials go to the index's host only
     if hashlib.sha256(wheel).hexdigest() != digest:
         msg = "the downloaded wheel does not match the lock's hash"
         raise FetchError(msg)

@@ -77,6 +77,7 @@ def pip_only_copy(work: Path) -> Path:
     for name in ("action.yml", "requirements.txt", "pyproject.toml"):
         shutil.copy2(ROOT / name, copy / name)
     shutil.copytree(ROOT / "requirements", copy / "requirements")
+    shutil.copytree(ROOT / "action", copy / "action", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "gitops_promotion", copy / "gitops_promotion", ignore=shutil.ignore_patterns("__pycache__"))
     uv_lock = copy / "requirements" / "uv.txt"
     uv_lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, uv_lock.read_text()))
