@@ -136,6 +136,9 @@ def fetch(lock: Path, dest: Path) -> Path:
         msg = f"the index answered {kind}, not a PEP 691 JSON page"
         raise FetchError(msg)
     wheels = locked_wheels(json.loads(body), hashes, page_url)
+    if not wheels:
+        msg = "the index lists no wheel with a hash from the lock"
+        raise FetchError(msg)
     url, digest = wheels[best_for_this_platform(sorted(wheels))]
     same_host = urllib.parse.urlsplit(url).netloc == urllib.parse.urlsplit(page_url).netloc
     wheel, _, _ = _get(url, auth if same_host else {})  # the credentials go to the index's host only

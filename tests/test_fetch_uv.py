@@ -124,11 +124,17 @@ def test_an_index_it_cannot_read_fails_in_one_line(tmp_path: Path, index_url: st
     assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", f"fetch_uv: {reason}\n")
 
 
-def test_a_missing_page_and_a_lock_of_several_pins_fail(tmp_path: Path) -> None:
+def test_a_missing_page_no_locked_file_and_a_lock_of_several_pins_fail(tmp_path: Path) -> None:
     lock = uv_lock(tmp_path / "uv.txt", b"x")
-    with serve(Index({})) as index:
+    with serve(Index(dict([uv_wheel(PLATFORM_TAG, script("unlocked"))]))) as index:
         proc = fetch(lock, tmp_path / "uv", index.url.replace("/simple", "/nowhere"))
+        unlocked = fetch(lock, tmp_path / "uv", index.url)
     assert (proc.returncode, proc.stderr) == (1, "fetch_uv: the index answered HTTP 404\n")
+    assert (unlocked.returncode, unlocked.stderr) == (
+        1,
+        "fetch_uv: the index lists no wheel with a hash from the lock\n",
+    )
+    assert not (tmp_path / "uv").exists()
     proc = fetch(ROOT / "requirements.txt", tmp_path / "uv", "http://127.0.0.1:1/simple")
     assert proc.returncode == 1
     assert proc.stderr.endswith("requirements.txt: expected exactly one pinned requirement with sha256 hashes\n")
