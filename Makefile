@@ -26,8 +26,8 @@ tools: dev
 	$(BIN)/python -m tests.prepare
 
 lint: dev
-	$(BIN)/ruff check gitops_promotion tests benchmarks .ci
-	$(BIN)/ruff format --check gitops_promotion tests benchmarks .ci
+	$(BIN)/ruff check gitops_promotion tests benchmarks .ci action
+	$(BIN)/ruff format --check gitops_promotion tests benchmarks .ci action
 	$(BIN)/mypy
 
 test: tools

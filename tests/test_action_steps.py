@@ -107,7 +107,8 @@ def test_the_action_installs_once_and_runs_the_cli(example_repo: tuple[Path, Pat
     }
     key = runner.outputs["prepare"]["key"]
     assert re.fullmatch(r"gitops-promotion-Linux-X64-py3\.\d+\.\d+-[0-9a-f]{8}-[0-9a-f]{16}", key)
-    assert "installed with uv" in steps[1].stdout, steps[1].stdout + steps[1].stderr
+    assert "installed with uv (uv from the index)" in steps[1].stdout, steps[1].stdout + steps[1].stderr
+    assert (Path(runner.outputs["prepare"]["uv"]) / "bin" / "uv").is_file()  # left for its own cache entry
     python = Path(runner.outputs["install"]["python"])
     assert_installed_is_the_lock(python)
     check = subprocess.run(
@@ -155,6 +156,7 @@ def _action_copy(tmp: Path) -> Path:
     for name in ("action.yml", "requirements.txt", "pyproject.toml"):
         shutil.copy2(ROOT / name, copy / name)
     shutil.copytree(ROOT / "requirements", copy / "requirements")
+    shutil.copytree(ROOT / "action", copy / "action", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "gitops_promotion", copy / "gitops_promotion", ignore=shutil.ignore_patterns("__pycache__"))
     return copy
 
