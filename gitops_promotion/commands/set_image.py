@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from gitops_promotion.errors import UsageError
 from gitops_promotion.manifests import FileEdit, apply_edits, plan_edits, validate_digest, validate_tag
+from gitops_promotion.manifests.edit import load_app_files
 from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
 
@@ -44,11 +45,14 @@ def set_image(
             msg = f"PATH {given}: no such file or directory"
             raise UsageError(msg)
     root = repo_root if repo_root is not None else find_repo_root(absolute[0]) or cwd
+    loaded = load_app_files(absolute, repo_root=root, group=group, app=app)  # the tree is read once, here
     if registry is not None:  # a :digest marker gets the tag's digest (or the run fails, nothing written)
         from gitops_promotion.commands.pinning import pin_digest
 
-        digest = pin_digest(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest, settings=registry)
-    edits = plan_edits(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest)
+        digest = pin_digest(
+            absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest, settings=registry, files=loaded
+        )
+    edits = plan_edits(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest, files=loaded)
     files = [os.path.relpath(edit.path, cwd) for edit in edits]
     data = {"files": files, "dry_run": dry_run}
     if not edits:

@@ -64,15 +64,18 @@ def plan_edits(
     tag: str,
     digest: str | None = None,
     probe: bool = False,
+    files: Sequence[ParsedFile] | None = None,
 ) -> list[FileEdit]:
     """The edits that set ``group:app`` to ``tag`` (and ``digest``); only files whose bytes change.
 
     A ``:digest`` marker without ``digest`` is refused, unless ``probe`` (a throw-away edit that is never
     committed, as the feature render's probe tag). Only files that may hold the target's marker are parsed in
     full; the others are decoded and their marker comments checked (prescreen.may_target). The error for a
-    missing marker lists every marker, so it parses all.
+    missing marker lists every marker, so it parses all. ``files``: what :func:`load_app_files` returned for these
+    arguments, when the caller already loaded them (the tree is then read once).
     """
-    files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
+    if files is None:
+        files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
     targets = [site for parsed in files for site in parsed.sites if _is_target(site.marker, group, app)]
     if not targets:
         raise _no_marker(load_files(paths, repo_root=repo_root), paths, repo_root, group, app)
@@ -106,7 +109,9 @@ def apply_edits(edits: Sequence[FileEdit]) -> None:
         _write_atomically(real, edit)
 
 
-def _refuse_unsafe(files: list[ParsedFile], group: str, app: str, tag: str, digest: str | None, *, probe: bool) -> None:
+def _refuse_unsafe(
+    files: Sequence[ParsedFile], group: str, app: str, tag: str, digest: str | None, *, probe: bool
+) -> None:
     """Fail before any write when an edit would deploy another image than ``tag`` names (issue 14)."""
     from gitops_promotion.manifests.forms import refuse_wrong_forms
 
