@@ -12,7 +12,7 @@ from pathlib import Path
 from gitops_promotion.errors import ManifestError
 from gitops_promotion.manifests.images import ImageRef, parse_image_ref, with_tag
 from gitops_promotion.manifests.markers import BOM, Marker, MarkerSite, ParsedFile, parse_file
-from gitops_promotion.manifests.scan import read_candidates, relative
+from gitops_promotion.manifests.scan import read_candidate_names, read_candidates, relative, relative_to
 
 _MAX_LISTED = 10
 
@@ -42,11 +42,11 @@ def load_app_files(paths: Sequence[Path], *, repo_root: Path, group: str, app: s
     """The candidates that may hold ``group:app``'s markers, parsed; the others only have their markers checked."""
     from gitops_promotion.manifests.prescreen import may_target
 
-    candidates = read_candidates(paths, repo_root=repo_root)
+    rel_of = relative_to(repo_root)
     return [
-        parse_file(data, path, rel)
-        for path, data in candidates
-        if may_target(data, rel := relative(path, repo_root), group, app)
+        parse_file(data, Path(name), rel)
+        for name, data in read_candidate_names(paths, repo_root=repo_root)
+        if may_target(data, rel := rel_of(name), group, app)
     ]
 
 

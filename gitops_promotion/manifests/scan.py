@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gitops_promotion.errors import ManifestError
@@ -28,19 +28,37 @@ def find_candidates(paths: Sequence[Path], *, repo_root: Path) -> list[Path]:
 
 def read_candidates(paths: Sequence[Path], *, repo_root: Path) -> list[tuple[Path, bytes]]:
     """Like :func:`find_candidates`, with each file's bytes (read once, here)."""
+    return [(Path(name), data) for name, data in read_candidate_names(paths, repo_root=repo_root)]
+
+
+def read_candidate_names(paths: Sequence[Path], *, repo_root: Path) -> list[tuple[str, bytes]]:
+    """:func:`read_candidates` with absolute, normalised string paths (a ``Path`` only for what is kept)."""
     scanner = _Scanner(repo_root)
     for path in paths:
         scanner.add_root(os.path.abspath(path))
     found = sorted(scanner.found, key=lambda item: item[0])
     if scanner.saw_links or len(paths) > 1:
         return _dedupe(found)
-    return [(Path(name), data) for name, data in found]
+    return found
 
 
 def relative(path: str | Path, repo_root: str | Path) -> str:
     """``path`` relative to the repository root when it is inside it, else as given (for messages)."""
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(repo_root))
     return str(path) if rel.startswith("..") else rel
+
+
+def relative_to(repo_root: str | Path) -> Callable[[str], str]:
+    """:func:`relative` for many normalised absolute paths (as the scan returns them): a prefix cut when it can."""
+    root = os.path.abspath(repo_root)
+    prefix = root if root.endswith(os.sep) else root + os.sep
+
+    def rel(name: str) -> str:
+        if name.startswith(prefix) and not name.startswith("..", len(prefix)):
+            return name[len(prefix) :]
+        return relative(name, root)
+
+    return rel
 
 
 class _Scanner:
@@ -171,13 +189,13 @@ def _readv(fd: int, buffers: tuple[bytearray]) -> int:
     return len(data)
 
 
-def _dedupe(found: list[tuple[str, bytes]]) -> list[tuple[Path, bytes]]:
+def _dedupe(found: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """One entry per real file (a symlink and its target, or overlapping roots), first name in sort order."""
     seen: set[str] = set()
-    out: list[tuple[Path, bytes]] = []
+    out: list[tuple[str, bytes]] = []
     for name, data in found:
         real = os.path.realpath(name)
         if real not in seen:
             seen.add(real)
-            out.append((Path(name), data))
+            out.append((name, data))
     return out
