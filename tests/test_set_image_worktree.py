@@ -121,3 +121,19 @@ def test_candidate_names_are_normalised_absolute_paths(dirty: Path) -> None:
     names = [name for name, _data in read_candidate_names([dirty / "apps" / ".." / "apps"], repo_root=dirty)]
     assert names == [os.path.normpath(name) for name in names]
     assert all(Path(name).is_absolute() for name in names)
+
+
+def test_write_goes_around_a_leftover_temp_file(tmp_path: Path) -> None:
+    from gitops_promotion.manifests import apply_edits, plan_edits
+
+    target = tmp_path / "tag.yaml"
+    target.write_text(_tag("1.0.0"))
+    target.chmod(0o640)
+    leftovers = [tmp_path / f".tag.yaml.{os.getpid()}.{n}.tmp" for n in (0, 1)]
+    for leftover in leftovers:
+        leftover.write_text("a killed run's")
+    apply_edits(plan_edits([tmp_path], repo_root=tmp_path, group="apps", app="podinfo", tag="2.0.0"))
+    assert target.read_text() == _tag("2.0.0")
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, *(p.name for p in leftovers)])
+    assert all(p.read_text() == "a killed run's" for p in leftovers)

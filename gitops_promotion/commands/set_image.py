@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -74,6 +73,8 @@ def find_repo_root(path: Path) -> Path | None:
 
 def unified_diff(edits: Sequence[FileEdit], names: Sequence[str]) -> list[str]:
     """A ``git diff``-like unified diff of the planned edits (line endings not shown)."""
+    import difflib  # only --dry-run needs it
+
     lines: list[str] = []
     for edit, name in zip(edits, names, strict=True):
         before = edit.before.decode(errors="replace").splitlines()

@@ -266,12 +266,9 @@ def _double_quoted(value: str) -> str:
 
 def _write_atomically(real: str, edit: FileEdit) -> None:
     # No fsync: a git checkout is not a database; what matters is that no reader ever sees half a file.
-    import tempfile
-
     target = Path(real)
     mode = stat.S_IMODE(target.stat().st_mode)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(name)
+    fd, tmp = _create_temp(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(edit.after)
@@ -281,3 +278,16 @@ def _write_atomically(real: str, edit: FileEdit) -> None:
         tmp.unlink(missing_ok=True)
         msg = f"{edit.name}: cannot write: {exc.strerror}"
         raise ManifestError(msg, file=edit.name) from None
+
+
+def _create_temp(target: Path) -> tuple[int, Path]:
+    """A new private file beside ``target`` (as ``tempfile.mkstemp`` makes, without importing it: issue 17)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    stem = f".{target.name}.{os.getpid()}"
+    attempt = 0
+    while True:  # ends: a directory holds finitely many leftovers
+        tmp = target.with_name(f"{stem}.{attempt}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            attempt += 1  # a leftover of a killed run that had this pid: never write into it
