@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 
 from gitops_promotion.flux import KUSTOMIZATION_FILE, MANIFEST_SUFFIXES, MARKER_TOKEN
+from gitops_promotion.manifests.scan import READ_CHUNK as CHUNK  # a file that fills it takes the sequential path
 
-CHUNK = 64 * 1024  # scan.py's read size: a file that fills it takes the sequential path
 MIN_FILES = 3000  # below this a fork costs more than half the reading saves
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 _DONE = b"\nok"  # the child's last bytes: anything else (a crash, an exception) means "fall back"

@@ -17,7 +17,7 @@ from gitops_promotion.errors import ManifestError
 from gitops_promotion.flux import KUSTOMIZATION_FILE, MANIFEST_SUFFIXES, MARKER_TOKEN, is_manifest_name
 from gitops_promotion.manifests.markers import MAX_BYTES
 
-_CHUNK = 64 * 1024
+READ_CHUNK = 64 * 1024  # one read gets a whole manifest; a file that fills it is read on (and maybe refused)
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -70,7 +70,7 @@ class _Scanner:
         self.found: list[tuple[str, bytes]] = []
         self.walked: list[str] = []  # real paths of directories walked from the top, to skip revisits
         self.saw_links = False
-        self._buf = bytearray(_CHUNK)
+        self._buf = bytearray(READ_CHUNK)
         self._view = memoryview(self._buf)
 
     def add_root(self, path: str) -> None:
@@ -126,7 +126,7 @@ class _Scanner:
                             fd = open_(path, _OPEN_FLAGS)
                             try:
                                 size = readv(fd, (buf,))
-                                if size == _CHUNK:
+                                if size == READ_CHUNK:
                                     self._read_large(fd, path)
                                 elif find(MARKER_TOKEN, 0, size) >= 0:
                                     found.append((path, bytes(view[:size])))
