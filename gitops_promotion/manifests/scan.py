@@ -1,7 +1,8 @@
 """Candidate discovery: walk the given paths and keep the manifests whose bytes contain the marker token.
 
 This is the hot loop of every command (20,000-file repositories): ``os.scandir`` and ``os.readv`` into one
-reused buffer, string paths, a bytes object and a ``Path`` only for the few candidates (DESIGN 7).
+reused buffer, string paths, a bytes object and a ``Path`` only for the few candidates (DESIGN 7). A large,
+plain directory is read on two cores (forkscan.py), which hands anything unusual back to this walk.
 """
 
 # String paths and os calls on purpose: no pathlib object per file in the hot loop.
