@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_promotion.cli import main
 
@@ -73,3 +75,66 @@ def test_unrelated_file_with_a_bad_marker_fails(
     assert code == 2
     assert message in out
     assert (repo / "apps/target.yaml").read_text() == TARGET
+
+
+# Pieces of marker lines, valid and not: the fast path for the canonical comment must agree with the general one.
+_PIECES = st.lists(
+    st.sampled_from(
+        [
+            "image: x:1",
+            " ",
+            "\t",
+            "#",
+            "##",
+            '"a # b"',
+            '{"$imagepolicy": "apps:podinfo"}',
+            '{"$imagepolicy": "apps:podinfo:tag"}',
+            '{"$imagepolicy": "apps:podinfo:bogus"}',
+            '{"$imagepolicy": "apps:other:digest"}',
+            '{"$imagepolicy": "-apps:podinfo"}',
+            '{"$imagepolicy":"apps:podinfo"}',
+            '{ "$imagepolicy": "apps:podinfo" }',
+            '{"$imagepolicy": "apps:podinfo", "x": 1}',
+            '"$imagepolicy"',
+            "}",
+            "\r",
+            "x",
+        ]
+    ),
+    max_size=8,
+)
+
+
+def _reference(text: str, group: str, app: str) -> bool:
+    """The general rule alone, line by line: any comment naming the target, or one a parse rejects."""
+    from gitops_promotion.manifests.prescreen import _line_may_target
+
+    return any(_line_may_target(line, "f.yaml", group, app) for line in text.split("\n") if '"$imagepolicy"' in line)
+
+
+@given(lines=st.lists(_PIECES.map("".join), min_size=1, max_size=4))
+@settings(max_examples=400, deadline=None)
+def test_prescreen_fast_path_agrees_with_the_general_rule(lines: list[str]) -> None:
+    from gitops_promotion.manifests.prescreen import may_target
+
+    text = "\n".join(lines)
+    for app in ("podinfo", "other"):
+        assert may_target(text.encode(), "f.yaml", "apps", app) == _reference(text, "apps", app), (text, app)
+
+
+@pytest.mark.parametrize(
+    ("line", "group_app", "expected"),
+    [
+        ('  image: ghcr.io/x:1 # {"$imagepolicy": "apps:podinfo"}', ("apps", "podinfo"), True),
+        ('  image: ghcr.io/x:1 # {"$imagepolicy": "apps:podinfo:tag"}\r', ("apps", "other"), False),
+        ('  image: ghcr.io/x:1 # {"$imagepolicy": "apps:podinfo"}\r ', ("apps", "podinfo"), False),  # not a marker
+        ('  image: ghcr.io/x:1 # {"$imagepolicy": "apps:podinfo"} \r\r', ("apps", "podinfo"), True),
+        ('a: "x # {"$imagepolicy": "apps:podinfo"}', ("apps", "other"), False),
+        ('  image: x:1 ## # {"$imagepolicy": "apps:other:name"}', ("apps", "other"), True),
+        ('  image: x:1 # {"$imagepolicy": "apps:other:bogus"}', ("apps", "podinfo"), True),  # a parse rejects it
+    ],
+)
+def test_prescreen_canonical_lines(line: str, group_app: tuple[str, str], expected: bool) -> None:
+    from gitops_promotion.manifests.prescreen import may_target
+
+    assert may_target(line.encode(), "f.yaml", *group_app) is expected

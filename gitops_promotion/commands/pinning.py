@@ -13,6 +13,7 @@ from gitops_promotion.errors import ManifestError, PromotionError
 if TYPE_CHECKING:
     from gitops_promotion.config import Registry
     from gitops_promotion.context import Context
+    from gitops_promotion.manifests.markers import ParsedFile
     from gitops_promotion.registry import RegistrySettings
     from gitops_promotion.state import PromotionState
 
@@ -37,17 +38,20 @@ def pin_digest(
     digest: str | None,
     settings: Callable[[], RegistrySettings],
     verify: bool = False,
+    files: Sequence[ParsedFile] | None = None,
 ) -> str | None:
     """The digest to write: ``digest``, else the registry's when a ``:digest`` marker needs one, else None.
 
     With ``verify`` the tag is looked up even when no digest is needed. Every failure names a marker's
-    ``file:line`` and happens before any file, branch or pull request is touched.
+    ``file:line`` and happens before any file, branch or pull request is touched. ``files``: the candidates
+    :func:`~gitops_promotion.manifests.edit.load_app_files` returned for these arguments, if already loaded.
     """
     from gitops_promotion.manifests.digests import app_image
     from gitops_promotion.manifests.edit import load_app_files
     from gitops_promotion.manifests.forms import refuse_wrong_forms
 
-    files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
+    if files is None:
+        files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
     refuse_wrong_forms(files, group, app)
     image = app_image(files, group, app)
     need = digest is None and bool(image.digest_markers)

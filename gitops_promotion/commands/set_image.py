@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from gitops_promotion.errors import UsageError
 from gitops_promotion.manifests import FileEdit, apply_edits, plan_edits, validate_digest, validate_tag
+from gitops_promotion.manifests.edit import load_app_files
 from gitops_promotion.names import validate_name
 from gitops_promotion.result import Result
 
@@ -44,11 +44,14 @@ def set_image(
             msg = f"PATH {given}: no such file or directory"
             raise UsageError(msg)
     root = repo_root if repo_root is not None else find_repo_root(absolute[0]) or cwd
+    loaded = load_app_files(absolute, repo_root=root, group=group, app=app)  # the tree is read once, here
     if registry is not None:  # a :digest marker gets the tag's digest (or the run fails, nothing written)
         from gitops_promotion.commands.pinning import pin_digest
 
-        digest = pin_digest(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest, settings=registry)
-    edits = plan_edits(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest)
+        digest = pin_digest(
+            absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest, settings=registry, files=loaded
+        )
+    edits = plan_edits(absolute, repo_root=root, group=group, app=app, tag=tag, digest=digest, files=loaded)
     files = [os.path.relpath(edit.path, cwd) for edit in edits]
     data = {"files": files, "dry_run": dry_run}
     if not edits:
@@ -70,6 +73,8 @@ def find_repo_root(path: Path) -> Path | None:
 
 def unified_diff(edits: Sequence[FileEdit], names: Sequence[str]) -> list[str]:
     """A ``git diff``-like unified diff of the planned edits (line endings not shown)."""
+    import difflib  # only --dry-run needs it
+
     lines: list[str] = []
     for edit, name in zip(edits, names, strict=True):
         before = edit.before.decode(errors="replace").splitlines()

@@ -12,7 +12,7 @@ from pathlib import Path
 from gitops_promotion.errors import ManifestError
 from gitops_promotion.manifests.images import ImageRef, parse_image_ref, with_tag
 from gitops_promotion.manifests.markers import BOM, Marker, MarkerSite, ParsedFile, parse_file
-from gitops_promotion.manifests.scan import read_candidates, relative
+from gitops_promotion.manifests.scan import read_candidate_names, read_candidates, relative, relative_to
 
 _MAX_LISTED = 10
 
@@ -42,11 +42,11 @@ def load_app_files(paths: Sequence[Path], *, repo_root: Path, group: str, app: s
     """The candidates that may hold ``group:app``'s markers, parsed; the others only have their markers checked."""
     from gitops_promotion.manifests.prescreen import may_target
 
-    candidates = read_candidates(paths, repo_root=repo_root)
+    rel_of = relative_to(repo_root)
     return [
-        parse_file(data, path, rel)
-        for path, data in candidates
-        if may_target(data, rel := relative(path, repo_root), group, app)
+        parse_file(data, Path(name), rel)
+        for name, data in read_candidate_names(paths, repo_root=repo_root)
+        if may_target(data, rel := rel_of(name), group, app)
     ]
 
 
@@ -64,15 +64,18 @@ def plan_edits(
     tag: str,
     digest: str | None = None,
     probe: bool = False,
+    files: Sequence[ParsedFile] | None = None,
 ) -> list[FileEdit]:
     """The edits that set ``group:app`` to ``tag`` (and ``digest``); only files whose bytes change.
 
     A ``:digest`` marker without ``digest`` is refused, unless ``probe`` (a throw-away edit that is never
     committed, as the feature render's probe tag). Only files that may hold the target's marker are parsed in
     full; the others are decoded and their marker comments checked (prescreen.may_target). The error for a
-    missing marker lists every marker, so it parses all.
+    missing marker lists every marker, so it parses all. ``files``: what :func:`load_app_files` returned for these
+    arguments, when the caller already loaded them (the tree is then read once).
     """
-    files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
+    if files is None:
+        files = load_app_files(paths, repo_root=repo_root, group=group, app=app)
     targets = [site for parsed in files for site in parsed.sites if _is_target(site.marker, group, app)]
     if not targets:
         raise _no_marker(load_files(paths, repo_root=repo_root), paths, repo_root, group, app)
@@ -106,7 +109,9 @@ def apply_edits(edits: Sequence[FileEdit]) -> None:
         _write_atomically(real, edit)
 
 
-def _refuse_unsafe(files: list[ParsedFile], group: str, app: str, tag: str, digest: str | None, *, probe: bool) -> None:
+def _refuse_unsafe(
+    files: Sequence[ParsedFile], group: str, app: str, tag: str, digest: str | None, *, probe: bool
+) -> None:
     """Fail before any write when an edit would deploy another image than ``tag`` names (issue 14)."""
     from gitops_promotion.manifests.forms import refuse_wrong_forms
 
@@ -261,12 +266,9 @@ def _double_quoted(value: str) -> str:
 
 def _write_atomically(real: str, edit: FileEdit) -> None:
     # No fsync: a git checkout is not a database; what matters is that no reader ever sees half a file.
-    import tempfile
-
     target = Path(real)
     mode = stat.S_IMODE(target.stat().st_mode)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(name)
+    fd, tmp = _create_temp(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(edit.after)
@@ -276,3 +278,16 @@ def _write_atomically(real: str, edit: FileEdit) -> None:
         tmp.unlink(missing_ok=True)
         msg = f"{edit.name}: cannot write: {exc.strerror}"
         raise ManifestError(msg, file=edit.name) from None
+
+
+def _create_temp(target: Path) -> tuple[int, Path]:
+    """A new private file beside ``target`` (as ``tempfile.mkstemp`` makes, without importing it: issue 17)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    stem = f".{target.name}.{os.getpid()}"
+    attempt = 0
+    while True:  # ends: a directory holds finitely many leftovers
+        tmp = target.with_name(f"{stem}.{attempt}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            attempt += 1  # a leftover of a killed run that had this pid: never write into it

@@ -7,9 +7,18 @@ marker comments is checked to be well-formed; only files that may hold the targe
 
 from __future__ import annotations
 
+import re
+
 from gitops_promotion.errors import ManifestError
 from gitops_promotion.flux import MARKER_TEXT, MARKER_TOKEN
 from gitops_promotion.manifests.markers import _parse_marker_comment, decode
+
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"  # markers._NAME
+# A line ending in the marker comment as Flux writes it, whose only '#'s are that comment's leading ones: the
+# general path would read exactly this policy from it (and nothing else), so it is read here without json.
+_CANONICAL = re.compile(
+    rf'(?:[^#]*[ \t])?#[# \t]*\{{"\$imagepolicy": "({_NAME}):({_NAME})(?::(?:tag|name|digest))?"\}}[ \t]*\r*'
+)
 
 
 def may_target(data: bytes, rel: str, group: str, app: str) -> bool:
@@ -22,12 +31,17 @@ def may_target(data: bytes, rel: str, group: str, app: str) -> bool:
     if MARKER_TOKEN not in data:
         return False
     text, _bom = decode(data, rel)
+    canonical = _CANONICAL.fullmatch
     at = text.find(MARKER_TEXT)
     while at >= 0:
         start = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
         end = len(text) if end < 0 else end
-        if _line_may_target(text[start:end], rel, group, app):
+        match = canonical(text, start, end)
+        if match is not None:
+            if match[1] == group and match[2] == app:
+                return True
+        elif _line_may_target(text[start:end], rel, group, app):
             return True
         at = text.find(MARKER_TEXT, end)
     return False

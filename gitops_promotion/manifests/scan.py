@@ -1,7 +1,8 @@
 """Candidate discovery: walk the given paths and keep the manifests whose bytes contain the marker token.
 
 This is the hot loop of every command (20,000-file repositories): ``os.scandir`` and ``os.readv`` into one
-reused buffer, string paths, a bytes object and a ``Path`` only for the few candidates (DESIGN 7).
+reused buffer, string paths, a bytes object and a ``Path`` only for the few candidates (DESIGN 7). A large,
+plain directory is read on two cores (forkscan.py), which hands anything unusual back to this walk.
 """
 
 # String paths and os calls on purpose: no pathlib object per file in the hot loop.
@@ -10,14 +11,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gitops_promotion.errors import ManifestError
 from gitops_promotion.flux import KUSTOMIZATION_FILE, MANIFEST_SUFFIXES, MARKER_TOKEN, is_manifest_name
 from gitops_promotion.manifests.markers import MAX_BYTES
 
-_CHUNK = 64 * 1024
+READ_CHUNK = 64 * 1024  # one read gets a whole manifest; a file that fills it is read on (and maybe refused)
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -28,19 +29,37 @@ def find_candidates(paths: Sequence[Path], *, repo_root: Path) -> list[Path]:
 
 def read_candidates(paths: Sequence[Path], *, repo_root: Path) -> list[tuple[Path, bytes]]:
     """Like :func:`find_candidates`, with each file's bytes (read once, here)."""
+    return [(Path(name), data) for name, data in read_candidate_names(paths, repo_root=repo_root)]
+
+
+def read_candidate_names(paths: Sequence[Path], *, repo_root: Path) -> list[tuple[str, bytes]]:
+    """:func:`read_candidates` with absolute, normalised string paths (a ``Path`` only for what is kept)."""
     scanner = _Scanner(repo_root)
     for path in paths:
         scanner.add_root(os.path.abspath(path))
     found = sorted(scanner.found, key=lambda item: item[0])
     if scanner.saw_links or len(paths) > 1:
         return _dedupe(found)
-    return [(Path(name), data) for name, data in found]
+    return found
 
 
 def relative(path: str | Path, repo_root: str | Path) -> str:
     """``path`` relative to the repository root when it is inside it, else as given (for messages)."""
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(repo_root))
     return str(path) if rel.startswith("..") else rel
+
+
+def relative_to(repo_root: str | Path) -> Callable[[str], str]:
+    """:func:`relative` for many normalised absolute paths (as the scan returns them): a prefix cut when it can."""
+    root = os.path.abspath(repo_root)
+    prefix = root if root.endswith(os.sep) else root + os.sep
+
+    def rel(name: str) -> str:
+        if name.startswith(prefix) and not name.startswith("..", len(prefix)):
+            return name[len(prefix) :]
+        return relative(name, root)
+
+    return rel
 
 
 class _Scanner:
@@ -52,7 +71,7 @@ class _Scanner:
         self.found: list[tuple[str, bytes]] = []
         self.walked: list[str] = []  # real paths of directories walked from the top, to skip revisits
         self.saw_links = False
-        self._buf = bytearray(_CHUNK)
+        self._buf = bytearray(READ_CHUNK)
         self._view = memoryview(self._buf)
 
     def add_root(self, path: str) -> None:
@@ -82,7 +101,14 @@ class _Scanner:
     def _walk_once(self, path: str, real: str) -> None:
         if not any(real == done or real.startswith(done + os.sep) for done in self.walked):
             self.walked.append(real)
-            self._walk(path)
+            from gitops_promotion.manifests.forkscan import forked_scan
+
+            # A symlink-free tree is read on two cores; it returns None for anything it leaves to _walk.
+            found = forked_scan(path) if not self.saw_links else None
+            if found is None:
+                self._walk(path)
+            else:
+                self.found.extend(found)
 
     def _walk(self, top: str) -> None:
         buf, view, found = self._buf, self._view, self.found
@@ -101,7 +127,7 @@ class _Scanner:
                             fd = open_(path, _OPEN_FLAGS)
                             try:
                                 size = readv(fd, (buf,))
-                                if size == _CHUNK:
+                                if size == READ_CHUNK:
                                     self._read_large(fd, path)
                                 elif find(MARKER_TOKEN, 0, size) >= 0:
                                     found.append((path, bytes(view[:size])))
@@ -171,13 +197,13 @@ def _readv(fd: int, buffers: tuple[bytearray]) -> int:
     return len(data)
 
 
-def _dedupe(found: list[tuple[str, bytes]]) -> list[tuple[Path, bytes]]:
+def _dedupe(found: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """One entry per real file (a symlink and its target, or overlapping roots), first name in sort order."""
     seen: set[str] = set()
-    out: list[tuple[Path, bytes]] = []
+    out: list[tuple[str, bytes]] = []
     for name, data in found:
         real = os.path.realpath(name)
         if real not in seen:
             seen.add(real)
-            out.append((Path(name), data))
+            out.append((name, data))
     return out
