@@ -40,9 +40,14 @@ def _catch_up(ctx: Context, result: Result, handled: tuple[str, str] | None) -> 
     from gitops_promotion.commands.catch_up import catch_up, open_prs
     from gitops_promotion.history.inventory import collect
 
+    # The event fetched its environment's branch moments ago: when that is every environment's branch (one
+    # branch for all, the usual layout), the catch-up reads the same refs instead of fetching them again. Each
+    # promotion it opens fetches its base once more before building on it.
+    branches = {ctx.location(env, "-").branch for env in ctx.config.env_names}
+    fetch = not branches <= ctx.repo.fetched
     try:
         actions = catch_up(
-            ctx, collect(ctx, fetch=True), listed=cache(lambda: open_prs(ctx)), skip={handled} if handled else set()
+            ctx, collect(ctx, fetch=fetch), listed=cache(lambda: open_prs(ctx)), skip={handled} if handled else set()
         )
     except PromotionError as exc:
         return replace(result, lines=(*result.lines, f"warning: catch-up not done: {exc.message}"))
