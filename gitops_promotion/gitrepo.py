@@ -9,6 +9,7 @@ a command-line argument, so neither `git remote -v` nor an error message that ec
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -76,6 +77,15 @@ class GitRepo:
         self.fetched: set[str] = set()  # branches fetched by this run, so a later step need not fetch them again
         if auth_header:
             self._secrets.append(auth_header.split()[-1])
+
+    def twin(self) -> GitRepo:
+        """The same checkout for a thread that only reads objects and refs: its own background processes, no
+        HEAD, index or worktree of its own to change (issue 17: promote's catch-up reads while the event runs)."""
+        twin = copy.copy(self)
+        twin._background = Background()
+        twin._dirty_before_reset = None
+        twin.fetched = set()
+        return twin
 
     def add_secret(self, secret: str) -> None:
         """Redact ``secret`` from every git error message from now on."""
