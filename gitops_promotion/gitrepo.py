@@ -65,7 +65,7 @@ class GitRepo:
     """A checkout. ``auth_header`` (e.g. ``Authorization: basic ...``) is sent on fetch and push only."""
 
     def __init__(self, root: Path, *, remote: str = "origin", auth_header: str | None = None) -> None:
-        top, self._head = _discover(root)
+        top, self._head, self._remote_head = _discover(root, remote)
         self.root = top
         self.remote = remote
         self.auth_header = auth_header
@@ -192,7 +192,8 @@ class GitRepo:
         if configured:
             return configured
         if self.has_remote():
-            head = self.git("symbolic-ref", "--quiet", f"refs/remotes/{self.remote}/HEAD", check=False)
+            known = self._remote_head if (self._remote_head or "").startswith(f"refs/remotes/{self.remote}/") else None
+            head = known or self.git("symbolic-ref", "--quiet", f"refs/remotes/{self.remote}/HEAD", check=False)
             if head:
                 return head.removeprefix(f"refs/remotes/{self.remote}/")
             out = self.git("ls-remote", "--symref", self.remote, "HEAD", auth=True, check=False)
@@ -437,12 +438,22 @@ def _keeps_head(args: Sequence[str]) -> bool:
     return args[0] in _KEEP_HEAD
 
 
-def _discover(root: Path) -> tuple[Path, str | None]:
-    """The top of the checkout that holds ``root`` and its HEAD commit (None before the first commit); a usage
-    error for a bare repository or none at all. One process: commands that record HEAD ask no second time."""
+def _discover(root: Path, remote: str) -> tuple[Path, str | None, str | None]:
+    """The top of the checkout that holds ``root``, its HEAD commit and the branch ``refs/remotes/<remote>/HEAD``
+    names (None: unborn HEAD, no such symref, anything unclear: asked again when needed); a usage error for a bare
+    repository or none at all. One process: the look-ups every command makes first, each asked once."""
+    origin_head = f"refs/remotes/{remote}/HEAD"
     try:
         proc = subprocess.run(
-            ["git", "rev-parse", "--is-bare-repository", "--show-toplevel", "HEAD"],
+            [
+                "git",
+                "rev-parse",
+                "--is-bare-repository",
+                "--show-toplevel",
+                "HEAD",
+                "--symbolic-full-name",
+                origin_head,
+            ],
             cwd=root,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -455,9 +466,12 @@ def _discover(root: Path) -> tuple[Path, str | None]:
     if lines[:1] == ["true"]:
         msg = f"--sourcedir {root}: is a bare repository; run in a checkout"
         raise UsageError(msg)
-    # An unborn HEAD fails the last argument only, after the first two answers are out.
+    # An unborn HEAD or a missing remote HEAD fails that argument only, after the answers before it are out.
     if proc is None or lines[:1] != ["false"] or len(lines) < 2:
         msg = f"--sourcedir {root}: not a git repository"
         raise UsageError(msg)
-    head = lines[2] if proc.returncode == 0 and len(lines) == 3 and re.fullmatch(r"[0-9a-f]{40,64}", lines[2]) else None
-    return Path(lines[1]), head
+    if proc.returncode != 0 or len(lines) != 4 or not re.fullmatch(r"[0-9a-f]{40,64}", lines[2]):
+        return Path(lines[1]), None, None
+    # A symref prints its target; the ref itself (not a symref) is left to `git symbolic-ref` to judge.
+    target = lines[3] if lines[3].startswith(f"refs/remotes/{remote}/") and lines[3] != origin_head else None
+    return Path(lines[1]), lines[2], target

@@ -18,16 +18,17 @@ from tests.reliability import forges
 from tests.reliability.cli_runner import CliRunner
 from tests.reliability.conftest import ForgeFactory
 
-# new: open the repo (and read HEAD, the metadata's sha), read config, default branch, status (started first, it
-# runs while the remote is asked), one ls-remote (head and every env branch), fetch, checkout, commit (its summary
-# names the new sha), push, checkout back (in the background while the PR is written), the overtaken check.
-NEW_MAX = 11
-# promote: the event (open, config, default branch, grep + cat-file for the previous tag, status, ls-remote, the
+# new: open the repo (one rev-parse: the top, HEAD for the metadata's sha, the default branch origin/HEAD names),
+# read config, status (started first, it runs while the remote is asked), one ls-remote (head and every env
+# branch), fetch, checkout, commit (its summary names the new sha), push, checkout back (in the background while
+# the PR is written), the overtaken check.
+NEW_MAX = 10
+# promote: the event (open, config, grep + cat-file for the previous tag, status, ls-remote, the
 # rerun's rev-parse and fetch, checkout, commit, the rerun check, push, checkout back, the overtaken check) and,
 # read in a thread meanwhile, what every environment runs for the catch-up of issue 13 (shallow check, one
 # rev-parse per env branch, grep, cat-file, one pickaxe log per env), kept after one rev-parse proves the event's
 # fetch left the env branch where the read saw it; then the catch-up's merge-base.
-PROMOTE_MAX = 24
+PROMOTE_MAX = 23
 
 
 @pytest.fixture

@@ -88,3 +88,29 @@ def test_fetched_branches_are_recorded(example_repo: tuple[Path, Path]) -> None:
     with pytest.raises(GitError, match="does not exist"):
         repo.fetch("no-such-branch")
     assert repo.fetched == {"main"}
+
+
+def test_remote_head_read_at_open_names_the_default_branch(example_repo: tuple[Path, Path], tmp_path: Path) -> None:
+    remote, _work = example_repo
+    git(remote, "branch", "-m", "main", "trunk")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(remote), str(clone))
+    repo = GitRepo(clone)
+    # Moved after the open: the answer was read with HEAD, in the same process, and is not asked again.
+    git(clone, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/other")
+    assert repo.default_branch() == "trunk"
+    assert GitRepo(clone).default_branch() == "other"
+
+
+def test_remote_head_missing_or_not_a_symref_is_asked_the_old_way(example_repo: tuple[Path, Path]) -> None:
+    remote, work = example_repo
+    git(remote, "branch", "trunk", "main")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    git(work, "fetch", "--quiet", "origin")
+    git(work, "remote", "set-head", "origin", "--delete")
+    assert GitRepo(work).default_branch() == "trunk"  # no refs/remotes/origin/HEAD: ls-remote asks the remote
+    git(work, "update-ref", "refs/remotes/origin/HEAD", git(work, "rev-parse", "origin/main"))  # a plain ref
+    assert GitRepo(work).default_branch() == "trunk"
+    git(work, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/gone")  # dangling symref
+    assert GitRepo(work).default_branch() == "gone"  # what `git symbolic-ref` says, as before
