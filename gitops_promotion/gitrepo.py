@@ -1,4 +1,5 @@
-"""The only module that runs git: branches, commits, pushes with lease, fetches, history.
+"""The only module that runs git (with git_discover and git_background, its two helpers): branches, commits,
+pushes with lease, fetches, history.
 
 git runs as plain subprocesses, each one counted: a promotion is a dozen git processes (issue 17), and importing
 GitPython (plus its two `git version` probes) cost more than the work itself.
@@ -19,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitops_promotion.errors import GitError, UsageError
+from gitops_promotion.errors import GitError
 from gitops_promotion.git_background import Background
+from gitops_promotion.git_discover import discover
 from gitops_promotion.secrets import redact
 
 if TYPE_CHECKING:
@@ -65,7 +67,7 @@ class GitRepo:
     """A checkout. ``auth_header`` (e.g. ``Authorization: basic ...``) is sent on fetch and push only."""
 
     def __init__(self, root: Path, *, remote: str = "origin", auth_header: str | None = None) -> None:
-        top, self._head, self._remote_head = _discover(root, remote)
+        top, self._head, self._remote_head = discover(root, remote)
         self.root = top
         self.remote = remote
         self.auth_header = auth_header
@@ -436,42 +438,3 @@ def _keeps_head(args: Sequence[str]) -> bool:
     if args[0] == "symbolic-ref":
         return len([a for a in args[1:] if not a.startswith("-")]) == 1
     return args[0] in _KEEP_HEAD
-
-
-def _discover(root: Path, remote: str) -> tuple[Path, str | None, str | None]:
-    """The top of the checkout that holds ``root``, its HEAD commit and the branch ``refs/remotes/<remote>/HEAD``
-    names (None: unborn HEAD, no such symref, anything unclear: asked again when needed); a usage error for a bare
-    repository or none at all. One process: the look-ups every command makes first, each asked once."""
-    origin_head = f"refs/remotes/{remote}/HEAD"
-    try:
-        proc = subprocess.run(
-            [
-                "git",
-                "rev-parse",
-                "--is-bare-repository",
-                "--show-toplevel",
-                "HEAD",
-                "--symbolic-full-name",
-                origin_head,
-            ],
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-            env={**os.environ, "LC_ALL": "C"},
-        )
-    except (FileNotFoundError, NotADirectoryError):
-        proc = None
-    lines = proc.stdout.decode(errors="replace").splitlines() if proc is not None else []
-    if lines[:1] == ["true"]:
-        msg = f"--sourcedir {root}: is a bare repository; run in a checkout"
-        raise UsageError(msg)
-    # An unborn HEAD or a missing remote HEAD fails that argument only, after the answers before it are out.
-    if proc is None or lines[:1] != ["false"] or len(lines) < 2:
-        msg = f"--sourcedir {root}: not a git repository"
-        raise UsageError(msg)
-    if proc.returncode != 0 or len(lines) != 4 or not re.fullmatch(r"[0-9a-f]{40,64}", lines[2]):
-        return Path(lines[1]), None, None
-    # A symref prints its target; the ref itself (not a symref) is left to `git symbolic-ref` to judge.
-    target = lines[3] if lines[3].startswith(f"refs/remotes/{remote}/") and lines[3] != origin_head else None
-    return Path(lines[1]), lines[2], target
