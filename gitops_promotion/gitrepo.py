@@ -1,4 +1,5 @@
-"""The only module that runs git: branches, commits, pushes with lease, fetches, history.
+"""The only module that runs git (with git_discover and git_background, its two helpers): branches, commits,
+pushes with lease, fetches, history.
 
 git runs as plain subprocesses, each one counted: a promotion is a dozen git processes (issue 17), and importing
 GitPython (plus its two `git version` probes) cost more than the work itself.
@@ -9,6 +10,7 @@ a command-line argument, so neither `git remote -v` nor an error message that ec
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -18,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gitops_promotion.errors import GitError, UsageError
+from gitops_promotion.errors import GitError
+from gitops_promotion.git_background import Background
+from gitops_promotion.git_discover import discover
 from gitops_promotion.secrets import redact
 
 if TYPE_CHECKING:
@@ -30,6 +34,14 @@ _PR_SUBJECTS = (
     re.compile(r"^Merged PR (\d+):"),
     re.compile(r"\(#(\d+)\)\s*$"),
 )
+# Commands that neither move HEAD nor change the index or worktree: HEAD read at start-up stays valid after them.
+_KEEP_HEAD = frozenset({"rev-parse", "config", "ls-remote", "fetch", "cat-file", "grep", "log", "merge-base", "status"})
+# What may run beside a background `git status` (it reads the index and HEAD) and a background checkout back.
+_BESIDE_STATUS = frozenset({"ls-remote", "fetch", "rev-parse", "config"})
+_BESIDE_CHECKOUT = frozenset({"ls-remote"})
+_STATUS = ("status", "--porcelain=v2", "--branch", "--untracked-files=no")
+# The summary `git commit` prints with core.abbrev=no: "[branch (root-commit) <full sha>] subject".
+_COMMIT_SUMMARY = re.compile(rb"^\[[^\n]*? ([0-9a-f]{40}|[0-9a-f]{64})\] ")
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,7 @@ class GitRepo:
     """A checkout. ``auth_header`` (e.g. ``Authorization: basic ...``) is sent on fetch and push only."""
 
     def __init__(self, root: Path, *, remote: str = "origin", auth_header: str | None = None) -> None:
-        top = _discover(root)
+        top, self._head, self._remote_head = discover(root, remote)
         self.root = top
         self.remote = remote
         self.auth_header = auth_header
@@ -63,8 +75,19 @@ class GitRepo:
         self._config: dict[str, list[str]] | None = None
         self._remote_url: str | None = None
         self._dirty_before_reset: bool | None = None
+        self._background = Background()
+        self.fetched: set[str] = set()  # branches fetched by this run, so a later step need not fetch them again
         if auth_header:
             self._secrets.append(auth_header.split()[-1])
+
+    def twin(self) -> GitRepo:
+        """The same checkout for a thread that only reads objects and refs: its own background processes, no
+        HEAD, index or worktree of its own to change (issue 17: promote's catch-up reads while the event runs)."""
+        twin = copy.copy(self)
+        twin._background = Background()
+        twin._dirty_before_reset = None
+        twin.fetched = set()
+        return twin
 
     def add_secret(self, secret: str) -> None:
         """Redact ``secret`` from every git error message from now on."""
@@ -108,6 +131,9 @@ class GitRepo:
         return proc.stdout.decode(errors="replace").removesuffix("\n")
 
     def _run(self, args: list[str], *, env: Mapping[str, str], stdin: bytes | None = None) -> _Completed:
+        self._background.before(args[0])
+        if not _keeps_head(args):
+            self._head = None
         return subprocess.run(
             ["git", *args],
             cwd=self.root,
@@ -146,7 +172,10 @@ class GitRepo:
         return any(key in (f"{prefix}url", f"{prefix}fetch") for key in self._read_config())
 
     def head_sha(self) -> str:
-        return self.git("rev-parse", "HEAD")
+        """HEAD's commit: the one read when the checkout was opened, until a command here may have moved it."""
+        if self._head is None:
+            self._head = self.git("rev-parse", "HEAD")
+        return self._head
 
     def current_branch(self) -> str | None:
         """The checked-out branch, or None on a detached HEAD."""
@@ -165,7 +194,8 @@ class GitRepo:
         if configured:
             return configured
         if self.has_remote():
-            head = self.git("symbolic-ref", "--quiet", f"refs/remotes/{self.remote}/HEAD", check=False)
+            known = self._remote_head if (self._remote_head or "").startswith(f"refs/remotes/{self.remote}/") else None
+            head = known or self.git("symbolic-ref", "--quiet", f"refs/remotes/{self.remote}/HEAD", check=False)
             if head:
                 return head.removeprefix(f"refs/remotes/{self.remote}/")
             out = self.git("ls-remote", "--symref", self.remote, "HEAD", auth=True, check=False)
@@ -186,6 +216,7 @@ class GitRepo:
         ]
         try:
             self.git("fetch", "--quiet", "--prune", "--no-tags", self.remote, *specs, auth=True)
+            self.fetched.update(branches)
         except GitError as exc:
             missing = re.search(r"couldn't find remote ref refs/heads/(\S+)", exc.message)
             if missing:
@@ -216,9 +247,25 @@ class GitRepo:
     def is_dirty(self) -> bool:
         return bool(self.git("status", "--porcelain", "--untracked-files=no"))
 
+    def start_status(self) -> None:
+        """Start the `git status` that ``restore_head`` asks, so it runs while the caller waits on the network
+        (unless one started earlier has not been asked yet)."""
+        if not self._background.running(_STATUS):  # one started and not asked yet is still fresh
+            self._background.start(_STATUS, cwd=str(self.root), env=self._full_env(), beside=_BESIDE_STATUS)
+
+    def settle(self) -> None:
+        """Wait for the git processes still running in the background (the checkout back, an unasked status)."""
+        self._background.settle()
+
+    def _full_env(self) -> dict[str, str]:
+        return {**os.environ, **self._env(auth=False)}
+
     def branch_and_dirty(self) -> tuple[str | None, bool]:
-        """The checked-out branch (None when detached) and whether tracked files changed: one `git status`."""
-        out = self.git("status", "--porcelain=v2", "--branch", "--untracked-files=no")
+        """The checked-out branch (None when detached) and whether tracked files changed: one `git status`
+        (the one ``start_status`` started, when there is one)."""
+        started = self._background.result(_STATUS)
+        # None started, or it failed: ask now, and let a failure say why.
+        out = started[1].decode(errors="replace") if started is not None and started[0] == 0 else self.git(*_STATUS)
         branch, dirty = None, False
         for line in out.splitlines():
             if line.startswith("# branch.head "):
@@ -238,7 +285,9 @@ class GitRepo:
 
     def checkout_detached(self, start: str) -> None:
         """Check out ``start`` on a detached HEAD: commits made there move no branch (dry runs)."""
-        if self.is_dirty():
+        dirty = self._dirty_before_reset
+        self._dirty_before_reset = None
+        if dirty if dirty is not None else self.is_dirty():
             msg = f"{self.root}: the checkout has uncommitted changes; commit or stash them first"
             raise GitError(msg)
         self.git("checkout", "--quiet", "--detach", start)
@@ -253,6 +302,8 @@ class GitRepo:
         One `git status` tells both where HEAD is and whether the tree is clean (checkout_reset asks the latter
         first thing inside the block). A block that ends normally has committed its edits or made none, so only
         one that failed asks again: a half-edited tree is left for the user to see, not carried to ``before``.
+        After a normal end the checkout back runs in the background (the next git command here, or ``settle``,
+        waits for it): the PR is written meanwhile.
         """
         branch, dirty = self.branch_and_dirty()
         before = branch or self.head_sha()
@@ -265,7 +316,9 @@ class GitRepo:
                 self.git("checkout", "--quiet", before, check=False)
             raise
         self._dirty_before_reset = None
-        self.git("checkout", "--quiet", before, check=False)
+        self._head = None
+        args = ("checkout", "--quiet", before)
+        self._background.start(args, cwd=str(self.root), env=self._full_env(), beside=_BESIDE_CHECKOUT)
 
     def commit(self, message: str, paths: Sequence[Path], identity: Identity, *, tracked: bool = False) -> str | None:
         """Commit ``paths`` and return the new sha; None when nothing changed (no empty commits).
@@ -284,17 +337,20 @@ class GitRepo:
             "GIT_COMMITTER_EMAIL": identity.email,
         }
         # git itself says when nothing is staged (exit 1, "nothing to commit" on stdout): no `git diff` first.
+        # Its summary line carries the new commit's full sha (core.abbrev=no): no `git rev-parse HEAD` after.
         only = ["--", *rel] if rel and tracked else []
-        proc = self._run(
-            ["commit", "--quiet", "--no-verify", "-m", message, *only], env={**self._env(auth=False), **who}
-        )
+        args = ["commit", "--no-verify", "-m", message, *only]
+        proc = self._run(["-c", "core.abbrev=no", *args], env={**self._env(auth=False), **who})
+        if proc.returncode != 0 and b"core.abbrev" in proc.stderr:  # git before 2.31 knows no "no": ask HEAD after
+            proc = self._run(args, env={**self._env(auth=False), **who})
         if proc.returncode != 0 and not proc.stderr.strip() and b"nothing" in proc.stdout:
             return None
         if proc.returncode != 0:
             stderr = proc.stderr.decode(errors="replace").strip().replace("\n", " ")
             msg = redact(f"git commit failed: {stderr or proc.returncode}", self._secrets)
             raise GitError(msg)
-        return self.head_sha()
+        summary = _COMMIT_SUMMARY.match(proc.stdout)
+        return summary.group(1).decode() if summary else self.head_sha()
 
     def push(self, branch: str, *, expect: str | None) -> None:
         """Push ``branch`` with ``--force-with-lease`` expecting the remote at ``expect`` (None = absent)."""
@@ -377,24 +433,8 @@ def _instead_of(url: str, config: Mapping[str, list[str]]) -> str:
     return base + url.removeprefix(best) if best else url
 
 
-def _discover(root: Path) -> Path:
-    """The top of the checkout that holds ``root`` (a usage error for a bare repository or none at all)."""
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--is-bare-repository", "--show-toplevel"],
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-            env={**os.environ, "LC_ALL": "C"},
-        )
-    except (FileNotFoundError, NotADirectoryError):
-        proc = None
-    lines = proc.stdout.decode(errors="replace").splitlines() if proc is not None else []
-    if lines[:1] == ["true"]:
-        msg = f"--sourcedir {root}: is a bare repository; run in a checkout"
-        raise UsageError(msg)
-    if proc is None or proc.returncode != 0 or len(lines) < 2:
-        msg = f"--sourcedir {root}: not a git repository"
-        raise UsageError(msg)
-    return Path(lines[1])
+def _keeps_head(args: Sequence[str]) -> bool:
+    """Whether ``git args`` leaves HEAD where it was (`symbolic-ref` with one ref reads it, with two moves it)."""
+    if args[0] == "symbolic-ref":
+        return len([a for a in args[1:] if not a.startswith("-")]) == 1
+    return args[0] in _KEEP_HEAD

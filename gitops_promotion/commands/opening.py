@@ -55,6 +55,28 @@ def open_promotion(
     ``expect_head`` (catch-up by `reconcile`): the head branch's remote commit the caller saw (None: absent);
     when the branch is anywhere else, another run is promoting this app and the catch-up yields to it.
     """
+    # The `git status` restore_head asks runs while the provider is built and the remote is asked (issue 17);
+    # whatever is still running in the background when this returns is waited for.
+    ctx.repo.start_status()
+    try:
+        return _open(
+            ctx, state, auto=auto, details=details, merged_pr=merged_pr, write=write, body=body, expect_head=expect_head
+        )
+    finally:
+        ctx.repo.settle()
+
+
+def _open(
+    ctx: Context,
+    state: PromotionState,
+    *,
+    auto: bool | None,
+    details: str,
+    merged_pr: PullRequest | None,
+    write: Callable[[], Sequence[Path]] | None,
+    body: str | None,
+    expect_head: str | Literal[False] | None,
+) -> Result:
     provider = ctx.provider  # built first: it supplies git's credentials
     loc = ctx.location(state.env, state.group)
     branch = head_branch(ctx, state)
@@ -63,6 +85,7 @@ def open_promotion(
     notes: list[str] = []  # rerun and dry-run notes, printed before the PR line
     for attempt in range(1, PUSH_ATTEMPTS + 1):
         notes.clear()
+        ctx.repo.start_status()  # the one started above on the first attempt; a fresh one on a retry
         remote_head = env_branches.head_and_env_branches(ctx, branch)
         if expect_head is not False and remote_head != expect_head:
             return _yielded(state, branch, remote_head)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gitops_promotion.commands import notify
 from gitops_promotion.commands.opening import ensure_allowed, open_promotion
 from gitops_promotion.context import Context
@@ -11,6 +13,9 @@ from gitops_promotion.policy import evaluate
 from gitops_promotion.providers.base import PullRequest
 from gitops_promotion.result import Result
 from gitops_promotion.state import TOOL_PREFIXES, PromotionState, StateError, parse_state
+
+if TYPE_CHECKING:
+    from gitops_promotion.commands.read_ahead import ReadAhead
 
 
 def pushed_branch(ctx: Context) -> str:
@@ -28,21 +33,29 @@ def pushed_branch(ctx: Context) -> str:
 def promote(ctx: Context, *, sha: str | None = None, branch: str | None = None) -> Result:
     """Find the PR whose merge made ``sha`` (default: HEAD) and promote its image to the next environment, then
     catch up every other promotion that an earlier, lost run should have opened (issue 13)."""
-    result, handled = _event(ctx, sha=sha, branch=branch)
-    return _catch_up(ctx, result, handled)
+    from gitops_promotion.commands.read_ahead import ReadAhead
+
+    ahead = ReadAhead(ctx)  # the catch-up's read of every environment runs while the event works
+    try:
+        result, handled = _event(ctx, sha=sha, branch=branch)
+    finally:
+        ahead.wait()
+    return _catch_up(ctx, result, handled, ahead)
 
 
-def _catch_up(ctx: Context, result: Result, handled: tuple[str, str] | None) -> Result:
+def _catch_up(ctx: Context, result: Result, handled: tuple[str, str] | None, ahead: ReadAhead) -> Result:
     """Append the catch-up's lines to the event's result; a failing catch-up warns, never fails the event."""
     from dataclasses import replace
     from functools import cache
 
     from gitops_promotion.commands.catch_up import catch_up, open_prs
-    from gitops_promotion.history.inventory import collect
 
+    # The event fetched its environment's branch moments ago: when that is every environment's branch (one
+    # branch for all, the usual layout), the catch-up needs no fetch of its own. Each promotion it opens fetches
+    # its base once more before building on it.
     try:
         actions = catch_up(
-            ctx, collect(ctx, fetch=True), listed=cache(lambda: open_prs(ctx)), skip={handled} if handled else set()
+            ctx, ahead.inventory(), listed=cache(lambda: open_prs(ctx)), skip={handled} if handled else set()
         )
     except PromotionError as exc:
         return replace(result, lines=(*result.lines, f"warning: catch-up not done: {exc.message}"))

@@ -135,6 +135,22 @@ MUTANTS: tuple[Mutant, ...] = (
         ("tests/reliability/test_dry_run.py",),
     ),
     Mutant(
+        "catch-up-stale-read",
+        "gitops_promotion/commands/read_ahead.py",
+        "return now == [seen[branch] for branch in self._branches]",
+        "return True",
+        "the catch-up decides on the env branches as fetched, never on a read of older refs",
+        ("tests/reliability/test_git_processes.py",),
+    ),
+    Mutant(
+        "early-status-clean",
+        "gitops_promotion/gitrepo.py",
+        'out = started[1].decode(errors="replace") if started',
+        'out = "" if started',
+        "the status started early must still refuse a checkout with uncommitted changes",
+        ("tests/unit/test_gitrepo_background.py",),
+    ),
+    Mutant(
         "soak",
         "gitops_promotion/commands/gate_verdict.py",
         "if not soaked.done:",

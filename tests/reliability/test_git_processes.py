@@ -18,14 +18,17 @@ from tests.reliability import forges
 from tests.reliability.cli_runner import CliRunner
 from tests.reliability.conftest import ForgeFactory
 
-# new: open the repo, read config, default branch, HEAD (the metadata's sha), one ls-remote (head and every env
-# branch), fetch, status, checkout, commit, the new sha, push, checkout back, the overtaken check.
-NEW_MAX = 13
-# promote: the event (open, config, default branch, grep + cat-file for the previous tag, ls-remote, fetch,
-# status, checkout, commit, the new sha, the rerun check, push, checkout back, the overtaken check) and then the
-# catch-up of issue 13, which reads what every environment runs (fetch, shallow check, one rev-parse per env
-# branch, grep, cat-file, one pickaxe log per env, merge-base).
-PROMOTE_MAX = 26
+# new: open the repo (one rev-parse: the top, HEAD for the metadata's sha, the default branch origin/HEAD names),
+# read config, status (started first, it runs while the remote is asked), one ls-remote (head and every env
+# branch), fetch, checkout, commit (its summary names the new sha), push, checkout back (in the background while
+# the PR is written), the overtaken check.
+NEW_MAX = 10
+# promote: the event (open, config, grep + cat-file for the previous tag, status, ls-remote, the
+# rerun's rev-parse and fetch, checkout, commit, the rerun check, push, checkout back, the overtaken check) and,
+# read in a thread meanwhile, what every environment runs for the catch-up of issue 13 (shallow check, one
+# rev-parse per env branch, grep, cat-file, one pickaxe log per env), kept after one rev-parse proves the event's
+# fetch left the env branch where the read saw it; then the catch-up's merge-base.
+PROMOTE_MAX = 23
 
 
 @pytest.fixture
@@ -78,12 +81,34 @@ def test_new_and_promote_start_few_git_processes(
     assert "to environment qa" in run.out
     promote_runs = runs_in(git_log, work, start)
     assert 0 < len(promote_runs) <= PROMOTE_MAX, "\n".join(promote_runs)
+    # One fetch, and one read of every environment: the event's fetch left the env branch where the read saw it.
+    assert sum(r.startswith("fetch") for r in promote_runs) == 1, "\n".join(promote_runs)
+    assert sum(r.startswith("log --first-parent") for r in promote_runs) == 3, "\n".join(promote_runs)
     # The previous environment's tag is read through one cat-file, never one `git show` per candidate file.
     assert not any(r.startswith("show") for r in promote_runs), "\n".join(promote_runs)
     # The checkout is back where it was, and the promotion branch holds the edit.
     assert runs_in(git_log, work, 0)  # sanity: the shim saw the checkout's runs
     head = (work / ".git" / "HEAD").read_text().strip()
     assert head == "ref: refs/heads/main"
+
+
+def test_promote_whose_event_fetched_nothing_fetches_for_the_catch_up(
+    make_forge: ForgeFactory, cli: CliRunner, tmp_path: Path, git_log: Path
+) -> None:
+    """A push no PR made opens nothing: the catch-up must fetch the env branches itself, and does find the gap."""
+    forge = make_forge("github", forges.app_names(3))
+    work = forges.checkout(forge, tmp_path / "work").resolve()
+    argv = ["--sourcedir", str(work), *forge.argv()]
+    assert cli.run(["new", "--group", "apps", "--app", "app001", "--tag", "2.0.0", *argv]).code == 0
+    forge.merge(next(pr.number for pr in forge.prs() if pr.state == "open"))  # merged; its promote run was lost
+    head = git(work, "rev-parse", "HEAD")  # the clone has not seen the merge
+    start = log_length(git_log)
+    run = cli.run(["promote", "--sha", head, "--branch", "main", *argv])
+    assert run.code == 0, run.err
+    assert "was not made by merging a pull request" in run.out
+    assert "catch-up: apps/app001: caught up 2.0.0 to qa" in run.out, run.out
+    runs = runs_in(git_log, work, start)
+    assert sum(r.startswith("fetch") for r in runs) >= 2, "\n".join(runs)  # the catch-up's, then its hop's
 
 
 @pytest.mark.parametrize("kind", ["github", "azdo"])
