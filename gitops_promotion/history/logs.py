@@ -4,8 +4,8 @@ A log's pathspecs are the environment's directories of the groups the heads depl
 every marker file at the heads is parsed, the slowest step of `show` in Python. So the logs start before that,
 for the groups a plain scan of the same bytes names (one log per branch instead of one per environment), and
 each environment's entries are then cut down to its exact directories, as git's literal pathspecs would have
-cut them. When the parse finds a group the scan missed (a marker spelled with JSON
-escapes), or a directory is not a literal path, the guess is dropped and the exact logs run as before.
+cut them. When the parse finds a group the scan missed (a marker spelled with JSON escapes), or a directory is
+not a literal path, the guess is dropped and the exact logs run as before.
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def _wild(spec: str) -> bool:
 
 
 def _only(entries: list[CommitFiles], specs: list[str]) -> list[CommitFiles]:
-    """The entries (and their files) under ``specs``: what the log limited to them lists."""
+    """The entries (and their files) under ``specs``: what the log limited to them lists, less commits left
+    without a file (they change nothing in `replay`)."""
     dirs = ["" if s in ("", ".") else s for s in specs]
     kept = []
     for entry in entries:
