@@ -2,7 +2,8 @@
 
 Runs the real CLI in-process: `new`, then for each hop the gate's PR status passes and auto-complete (or a
 human, for the manual env) completes the PR, Flux's status is already present, and `promote` + `status` run.
-Prints the requests per command and in total, then times cold and warm CLI processes (a cold one imports
+Prints the requests per command and in total, then `show` with two open promotion PRs whose gates it reads
+(their Flux statuses: one `commitsbatch` request, issue 17), then times cold and warm CLI processes (a cold one imports
 the SDK and reads resource locations/areas, which the SDK then caches on disk in AZURE_DEVOPS_CACHE_DIR).
 Every request is validated against the SDK's route table and models and git-7.1.json, as in the tests.
 
@@ -106,6 +107,32 @@ def _processes(fake: AzureFake, work: Path, cache: Path) -> list[tuple[str, int,
     return rows
 
 
+def _open_pr(fake: AzureFake, app: str) -> int:
+    return next(p.id for p in fake.prs.values() if p.status == "active" and p.source.endswith(f"apps-{app}"))
+
+
+def _show(fake: AzureFake, work: Path) -> tuple[str, int, float]:
+    """Two apps promoted to dev and their qa PRs open, one gate open and one closed; then `show`."""
+    for app, tag, flux in (("sidecar", "8.1.0", "succeeded"), ("podinfo", "7.1.0", "error")):
+        code, out, _ = _cli(fake, work, "new", "--group", "apps", "--app", app, "--tag", tag)
+        if code != 0:
+            raise SystemExit(f"new {app} failed ({code}):\n{out}")
+        number = _open_pr(fake, app)
+        fake.post_pr_status(number, *GATE, "succeeded")
+        merge = fake.complete(number)
+        fake.post_status(merge, flux, "kustomization/apps-dev/0a1b2c3d")
+        git(work, "fetch", "--quiet", "origin")
+        git(work, "checkout", "--quiet", "-B", "main", "origin/main")
+        code, out, _ = _cli(fake, work, "promote")
+        if code != 0:
+            raise SystemExit(f"promote {app} failed ({code}):\n{out}")
+    before = len(fake.requests)
+    code, out, seconds = _cli(fake, work, "show", "--output", "json")
+    if code != 0 or '"gate": "closed"' not in out or '"gate": "open"' not in out:
+        raise SystemExit(f"show failed ({code}) or did not read both gates:\n{out}")
+    return "show (2 gated PRs)", len(fake.requests) - before, seconds
+
+
 def run() -> int:
     for name in list(os.environ):
         if name.startswith(("SYSTEM_", "BUILD_", "AZURE_DEVOPS", "GITHUB_", "TF_BUILD")):
@@ -123,13 +150,14 @@ def run() -> int:
         fake.require_status(*GATE)
         rows = _flow(fake, work)
         processes = _processes(fake, work, root / "process-cache")
+        shown = _show(fake, work)
     if fake.violations:
         raise SystemExit("requests the real Azure DevOps would reject:\n" + "\n".join(fake.violations))
     print(f"{'command':<28}{'requests':>9}{'seconds':>9}")
     for label, count, seconds in rows:
         print(f"{label:<28}{count:>9}{seconds:>9.2f}")
     print(f"{'full promotion':<28}{sum(r[1] for r in rows):>9}{sum(r[2] for r in rows):>9.2f}")
-    for label, count, seconds in processes:
+    for label, count, seconds in [*processes, shown]:
         print(f"{label:<28}{count:>9}{seconds:>9.2f}")
     return 0
 

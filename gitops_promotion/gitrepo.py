@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from gitops_promotion.errors import GitError
 from gitops_promotion.git_background import Background
@@ -417,6 +417,47 @@ class GitRepo:
                 found[name] = (header[0].decode(), out[pos : pos + size])
                 pos += size + 1
         return [found.get(n) for n in names]
+
+    def start(self, *args: str) -> Running:
+        """Start ``git args`` (no credentials) and return at once; ``Running.output()`` waits for its stdout.
+
+        The output goes to an unnamed temporary file, not a pipe: nothing has to read it while Python works on
+        something else, so git never stalls on a full pipe (issue 17: `show` parses while its log runs).
+        """
+        import tempfile
+
+        out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - Running.output closes them
+        proc = subprocess.Popen(
+            ["git", *args],
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, **self._env(auth=False)},
+        )
+        return Running(proc, out, err, args[0], self._secrets)
+
+
+class Running:
+    """A git process started by `GitRepo.start`."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], out: IO[bytes], err: IO[bytes], verb: str, secrets: list[str]):
+        self._proc, self._out, self._err, self._verb, self._secrets = proc, out, err, verb, secrets
+
+    def output(self) -> str:
+        """Its stdout once it has exited; a GitError (as `GitRepo.git` raises) when it failed."""
+        code = self._proc.wait()
+        try:
+            if code != 0:
+                self._err.seek(0)
+                stderr = self._err.read().decode(errors="replace").strip().replace("\n", " ").strip("' ")
+                msg = redact(f"git {self._verb} failed: {stderr or code}", self._secrets)
+                raise GitError(msg) from None
+            self._out.seek(0)
+            return self._out.read().decode(errors="replace").removesuffix("\n")
+        finally:
+            self._out.close()
+            self._err.close()
 
 
 _Completed = subprocess.CompletedProcess[bytes]

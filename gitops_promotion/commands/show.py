@@ -6,16 +6,18 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from gitops_promotion.context import Context
 from gitops_promotion.errors import PromotionError, UsageError
 from gitops_promotion.history.inventory import Inventory, collect
-from gitops_promotion.history.pending import GateReader
 from gitops_promotion.names import validate_name
-from gitops_promotion.providers.base import CommitStatus, Provider, PullRequest
 from gitops_promotion.result import Result
-from gitops_promotion.state import PromotionState
+
+if TYPE_CHECKING:  # the forge side of show (gates) loads only when a forge is asked (show --offline never)
+    from gitops_promotion.history.pending import GateReader
+    from gitops_promotion.providers.base import CommitStatus, Provider, PullRequest
+    from gitops_promotion.state import PromotionState
 
 FORMATS = ("text", "json", "markdown", "html")
 

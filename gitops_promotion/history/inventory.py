@@ -15,13 +15,13 @@ from typing import Literal
 from gitops_promotion.context import Context
 from gitops_promotion.errors import GitError, PromotionError
 from gitops_promotion.flux import MARKER_TEXT, is_manifest_path
+from gitops_promotion.history.logs import EnvLogs, named_groups
 from gitops_promotion.history.timeline import (
     AppKey,
     BlobCache,
     Change,
     Image,
     combine,
-    read_log,
     replay,
     under,
 )
@@ -102,15 +102,20 @@ def collect(
     notes: list[str] = []
     envs = _heads(ctx, fetch=fetch, notes=notes)
     blobs = BlobCache(ctx.repo)
-    heads = _read_heads(ctx, envs, group, notes, blobs)
+    read = _read_head_blobs(ctx, envs, group)
+    # The logs run in git while the heads are parsed here (issue 17): they need the groups the parse finds.
+    guess = named_groups(blob[1] for _rev, _envs, _names, contents in read for blob in contents if blob)
+    env_logs = EnvLogs(
+        ctx.repo,
+        {env.name: env.rev for env in envs if env.rev is not None},
+        lambda env, groups: [ctx.location(env, g).path for g in groups],
+        guess | ({group} if group else set()),
+    )
+    heads = _parse_heads(ctx, envs, read, notes, blobs)
     groups = sorted({key[0] for per_env in heads.values() for key in per_env} | ({group} if group else set()))
     history: dict[AppKey, list[Change]] = {}
     per_env_changes: dict[str, dict[AppKey, list[Change]]] = {}
-    logs = {}
-    for env in envs:
-        if env.rev is not None:
-            specs = [ctx.location(env.name, g).path for g in groups]
-            logs[env.name] = read_log(ctx.repo, env.rev, specs) if specs else []
+    logs = env_logs.result(groups)
     blobs.load({blob: path for entries in logs.values() for e in entries for path, blob in e.files if blob})
     for name, entries in logs.items():
         changes = replay(name, entries, blobs, _belongs(ctx, name))
@@ -183,29 +188,39 @@ def _belongs(ctx: Context, env: str) -> Callable[[str, str], bool]:
     return belongs
 
 
-def _read_heads(
-    ctx: Context, envs: list[EnvHead], group: str | None, notes: list[str], blobs: BlobCache
-) -> dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]]:
-    """env -> app -> (image, files) at each env's branch head: one grep and one batch read per branch.
+HeadBlobs = list[tuple[str, list["EnvHead"], list[str], list[tuple[str, bytes] | None]]]
 
-    Each blob is parsed into ``blobs``, which the history reads next: a file at the head is parsed once.
-    """
-    result: dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]] = {e.name: {} for e in envs}
+
+def _read_head_blobs(ctx: Context, envs: list[EnvHead], group: str | None) -> HeadBlobs:
+    """(rev, its envs, marker files, their blobs) per branch head: one grep and one batch read per branch."""
     by_rev: dict[str, list[EnvHead]] = {}
     for env in envs:
         if env.rev is not None:
             by_rev.setdefault(env.rev, []).append(env)
+    read: HeadBlobs = []
     for rev, on_rev in by_rev.items():
         specs = sorted({ctx.location(e.name, group).path or "." for e in on_rev}) if group else []
         names = [n for n in ctx.repo.grep_files(rev, MARKER_TEXT, specs) if is_manifest_path(n)]
-        contents = ctx.repo.read_objects_with_ids([f"{rev}:{n}" for n in names])
+        read.append((rev, on_rev, names, ctx.repo.read_objects_with_ids([f"{rev}:{n}" for n in names])))
+    return read
+
+
+def _parse_heads(
+    ctx: Context, envs: list[EnvHead], read: HeadBlobs, notes: list[str], blobs: BlobCache
+) -> dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]]:
+    """env -> app -> (image, files) at each env's branch head.
+
+    Each blob is parsed into ``blobs``, which the history reads next: a file at the head is parsed once.
+    """
+    result: dict[str, dict[AppKey, tuple[Image, tuple[str, ...]]]] = {e.name: {} for e in envs}
+    for _rev, on_rev, names, contents in read:
         found: dict[str, dict[AppKey, list[tuple[str, Image]]]] = {e.name: {} for e in on_rev}
         belongs = {e.name: _belongs(ctx, e.name) for e in on_rev}
-        for name, read in zip(names, contents, strict=True):
-            if read is None:
+        for name, blob in zip(names, contents, strict=True):
+            if blob is None:
                 continue
             try:
-                images = blobs.add(read[0], read[1], name)
+                images = blobs.add(blob[0], blob[1], name)
             except PromotionError as exc:
                 notes.append(f"{name} (branch {on_rev[0].branch}): markers not read: {exc}")
                 continue

@@ -99,8 +99,13 @@ def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[CommitFi
     holding the token: the pickaxe (``-G``) lets git skip every other commit and file, and only blobs that hold
     markers are read (issue 17: reading every blob ever touched cost seconds and hundreds of MiB at 100k files).
     """
+    return parse_log(repo.git(*log_args(rev, pathspecs)))
+
+
+def log_args(rev: str, pathspecs: Iterable[str]) -> list[str]:
+    """The `git log` that `read_log` runs."""
     specs = sorted({p or "." for p in pathspecs}) or ["."]
-    out = repo.git(
+    return [
         "log",
         "--first-parent",
         "--reverse",
@@ -114,7 +119,11 @@ def read_log(repo: GitRepo, rev: str, pathspecs: Iterable[str]) -> list[CommitFi
         rev,
         "--",
         *specs,
-    )
+    ]
+
+
+def parse_log(out: str) -> list[CommitFiles]:
+    """The output of `log_args`' log as entries."""
     entries = []
     for record in out.split("\x1e")[1:]:
         header, _, raw = record.partition("\0")

@@ -66,6 +66,7 @@ GIT_POLICIES = "2c420070-a0a2-49cc-9639-c9f271c5ff07"
 PERMISSIONS = "dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d"
 CONNECTION_DATA = "00d9565f-ed9c-4a06-9a50-00e7896ccab4"
 PR_LABELS = "f22387e3-984e-4c52-9c6d-fbb8f14c812d"
+COMMITS_BATCH = "6400dfb2-0bcb-462b-b992-5a57f8f1416c"
 LOCATIONS = (
     Location(
         PR_LOCATION,
@@ -94,6 +95,7 @@ LOCATIONS = (
         "{project}/_apis/{area}/repositories/{repositoryId}/pullRequests/{pullRequestId}/labels/{labelIdOrName}",
         version=1,
     ),
+    Location(COMMITS_BATCH, "git", "commitsBatch", "{project}/_apis/{area}/repositories/{repositoryId}/{resource}"),
     Location(REPOSITORIES, "git", "repositories", "{project}/_apis/{area}/{resource}/{repositoryId}"),
     Location(GIT_POLICIES, "git", "policyConfigurations", "{project}/_apis/{area}/policy/configurations"),
     Location(RESOURCE_AREAS, "Location", "ResourceAreas", "_apis/{resource}/{areaId}"),
@@ -183,6 +185,12 @@ def _commit_statuses(state: AzureState, req: Request) -> Any:
     return {"count": len(found), "value": found}
 
 
+def _commits_batch(state: AzureState, req: Request) -> Any:
+    """The commits named by ``ids``, each with its statuses when ``includeStatuses`` is set."""
+    commits = state.commits_batch(req.body.get("ids") or [], statuses=req.query.get("includeStatuses") == "true")
+    return {"count": len(commits), "value": commits}
+
+
 def _pr_labels(state: AzureState, req: Request) -> Any:
     names = state.get(req.number).labels
     tags = [{"id": f"00000000-0000-0000-0000-{i:012d}", "name": n, "active": True} for i, n in enumerate(names)]
@@ -203,6 +211,7 @@ GIT_API: dict[tuple[str, str, bool], Callable[[AzureState, Request], Any]] = {
     (PR_LABELS, "GET", True): _pr_labels,
     (COMMIT_STATUSES, "POST", False): lambda state, req: state.post_commit_status(req.values["commitId"], req.body),
     (COMMIT_STATUSES, "GET", False): _commit_statuses,
+    (COMMITS_BATCH, "POST", False): _commits_batch,
     (GIT_POLICIES, "GET", False): lambda state, req: state.policy_list(req.query),
 }
 

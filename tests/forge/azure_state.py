@@ -327,3 +327,23 @@ class AzureState:
 
     def commit_status_list(self, sha: str) -> list[dict[str, Any]]:
         return list(reversed(self.commit_statuses.get(sha, [])))
+
+    def commits_batch(self, ids: list[str], *, statuses: bool) -> list[dict[str, Any]]:
+        """``commitsbatch`` by ids: an id that is not a commit fails the request, as a version descriptor would.
+
+        Statuses are the newest per (genre, name), the least a commit's status summary could carry: the tool
+        must not need more (the gate reads the newest per context, DESIGN 3).
+        """
+        found = []
+        for sha in ids:
+            if self.git.ref(sha) is None:
+                raise AzureApiError(404, f"TF401175: The version descriptor <Commit: {sha}> could not be resolved.")
+            commit: dict[str, Any] = {"commitId": sha}
+            if statuses:
+                newest: dict[tuple[str, str], dict[str, Any]] = {}
+                for status in self.commit_status_list(sha):  # newest first
+                    context = status.get("context") or {}
+                    newest.setdefault((context.get("genre", ""), context.get("name", "")), status)
+                commit["statuses"] = list(newest.values())
+            found.append(commit)
+        return found
