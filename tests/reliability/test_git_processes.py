@@ -23,10 +23,10 @@ from tests.reliability.conftest import ForgeFactory
 # branch), fetch, checkout, commit (its summary names the new sha), push, checkout back (in the background while
 # the PR is written), the overtaken check.
 NEW_MAX = 10
-# promote: the event (open, config, grep + cat-file for the previous tag, status, ls-remote, the
-# rerun's rev-parse and fetch, checkout, commit, the rerun check, push, checkout back, the overtaken check) and,
-# read in a thread meanwhile, what every environment runs for the catch-up of issue 13 (shallow check, one
-# rev-parse per env branch, grep, cat-file, one pickaxe log for the branch the envs live on), kept after one rev-parse proves the event's
+# promote: the event (open, config, grep + cat-file for the previous tag, status, ls-remote, the rerun's rev-parse
+# and fetch, checkout, commit, the rerun check, push, checkout back, the overtaken check) and, read in a thread
+# meanwhile, what every environment runs for the catch-up of issue 13 (shallow check, one rev-parse per env branch,
+# grep, cat-file, one pickaxe log for the branch the envs live on), kept after one rev-parse proves the event's
 # fetch left the env branch where the read saw it; then the catch-up's merge-base.
 PROMOTE_MAX = 21
 
