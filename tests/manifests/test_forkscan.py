@@ -6,6 +6,7 @@ sequential scan (the test of each error compares with a run below the threshold,
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,11 +47,37 @@ def _sequential(root: Path) -> list[tuple[str, bytes]]:
     return sorted(scanner.found)
 
 
+# In a fresh interpreter, as the CLI runs it: a pytest process may have threads left (servers, reads), and a
+# process with other threads never forks.
+_FORKED_SCAN = """
+import json, sys
+from gitops_promotion.manifests import forkscan
+found = forkscan.forked_scan(sys.argv[1])
+print(json.dumps(None if found is None else sorted([path, data.decode()] for path, data in found)))
+"""
+
+
 def test_forked_scan_finds_what_the_sequential_scan_finds(big: Path) -> None:
-    found = forkscan.forked_scan(str(big))
-    assert found is not None
-    assert sorted(found) == _sequential(big)
+    proc = subprocess.run(
+        [sys.executable, "-c", _FORKED_SCAN, str(big)], capture_output=True, text=True, check=True, timeout=120
+    )
+    found = json.loads(proc.stdout)
+    assert found is not None, proc.stderr
+    assert found == [[path, data.decode()] for path, data in _sequential(big)]
     assert len(found) == SIZE // 10 + 2
+
+
+def test_a_process_with_other_threads_does_not_fork(big: Path) -> None:
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert forkscan.forked_scan(str(big)) is None
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_small_trees_are_not_forked(tmp_path: Path) -> None:
