@@ -247,19 +247,7 @@ def test_the_cache_key_follows_the_lock(tmp_path: Path) -> None:
     """The cached venv holds the locked dependencies only: the key changes exactly when the lock does."""
 
     def key(action_path: Path) -> str:
-        prepare = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "prepare")
-        output = tmp_path / "output"
-        output.write_text("")
-        env = {
-            **os.environ,
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_ACTION_PATH": str(action_path),
-            "RUNNER_TEMP": str(tmp_path),
-            "RUNNER_OS": "Linux",
-            "RUNNER_ARCH": "X64",
-        }
-        subprocess.run(["bash", "-eo", "pipefail", "-c", prepare["run"]], env=env, check=True, timeout=60)
-        return parse_github_output(output.read_text())["key"]
+        return prepare_outputs(action_path, tmp_path)["key"]
 
     action = _action_copy(tmp_path)
     before = key(action)
@@ -269,3 +257,20 @@ def test_the_cache_key_follows_the_lock(tmp_path: Path) -> None:
     with (action / "requirements.txt").open("a") as lock:
         lock.write("# relocked\n")
     assert key(action) != before
+
+
+def prepare_outputs(action_path: Path, tmp_path: Path, os_name: str = "Linux", arch: str = "X64") -> dict[str, str]:
+    """The outputs of the action's `prepare` step (cache keys and paths) on a runner of ``os_name``/``arch``."""
+    prepare = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "prepare")
+    output = tmp_path / "output"
+    output.write_text("")
+    env = {
+        **os.environ,
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_ACTION_PATH": str(action_path),
+        "RUNNER_TEMP": str(tmp_path),
+        "RUNNER_OS": os_name,
+        "RUNNER_ARCH": arch,
+    }
+    subprocess.run(["bash", "-eo", "pipefail", "-c", prepare["run"]], env=env, check=True, timeout=60)
+    return parse_github_output(output.read_text())

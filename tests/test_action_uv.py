@@ -5,13 +5,11 @@ it got (tests/test_action_steps.py covers the fetch from the index and the pip f
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from pathlib import Path
 
-from tests.ci.test_github_actions import parse_github_output
 from tests.fake_index import Index, serve, uv_lock, uv_wheel
-from tests.test_action_steps import ACTION, Runner, _action_copy, assert_installed_is_the_lock
+from tests.test_action_steps import ACTION, Runner, _action_copy, assert_installed_is_the_lock, prepare_outputs
 from tests.tools import ensure_uv
 
 STEPS = {step.get("id"): step for step in ACTION["runs"]["steps"]}
@@ -88,18 +86,7 @@ def test_uvs_cache_key_follows_its_lock_and_the_runner(tmp_path: Path) -> None:
     after uv's pin changed; requirements.txt does not enter it (that is what lets a lock change reuse uv)."""
 
     def outputs(action_path: Path, os_name: str = "Linux", arch: str = "X64") -> dict[str, str]:
-        output = tmp_path / "output"
-        output.write_text("")
-        env = {
-            **os.environ,
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_ACTION_PATH": str(action_path),
-            "RUNNER_TEMP": str(tmp_path),
-            "RUNNER_OS": os_name,
-            "RUNNER_ARCH": arch,
-        }
-        subprocess.run(["bash", "-eo", "pipefail", "-c", STEPS["prepare"]["run"]], env=env, check=True, timeout=60)
-        return parse_github_output(output.read_text())
+        return prepare_outputs(action_path, tmp_path, os_name, arch)
 
     action = _action_copy(tmp_path)
     before = outputs(action)
