@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -57,6 +58,9 @@ class GitHubHTTP:
         """One request; a path is joined to the API base, an absolute URL (GraphQL, a next page) is used as is."""
         sent = {"Authorization": f"token {self.token}", "User-Agent": USER_AGENT, **(headers or {})}
         target = url if "://" in url else self.api_url + url
+        if _origin(target) != _origin(self.api_url):  # a next page or GraphQL URL on another host: no token there
+            msg = f"refused to send the token to another host than {_origin(self.api_url)[1]}"
+            raise GitHubHTTPError(400, {}, {"message": msg})
         answer = self.session.request(
             method, target, params=params, json=body, headers=sent, timeout=self.timeout, allow_redirects=True
         )
@@ -79,6 +83,11 @@ class GitHubHTTP:
             answer = self.request("GET", answer.next_url)
             items.extend(answer.data or [])
         return items
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _parse(content: bytes) -> Any:

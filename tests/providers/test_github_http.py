@@ -105,3 +105,14 @@ def test_an_html_error_page_is_worded_on_one_line_without_the_token(server: _Ser
     assert "\n" not in message
     assert TOKEN not in message
     assert len(server.seen) == 5  # 5xx is retried, then given up
+
+
+def test_the_token_is_never_sent_to_another_host() -> None:
+    """A next-page link (or any absolute URL) on another host than the API's is refused before anything is sent."""
+    from gitops_promotion.providers.github_http import GitHubHTTP, GitHubHTTPError
+
+    http = GitHubHTTP("https://api.github.example", TOKEN)
+    for elsewhere in ("https://collector.example/repos/acme/gitops/pulls?page=2", "http://api.github.example/x"):
+        with pytest.raises(GitHubHTTPError, match="refused to send the token to another host") as caught:
+            http.request("GET", elsewhere)
+        assert TOKEN not in str(caught.value)
