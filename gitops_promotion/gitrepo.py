@@ -101,7 +101,7 @@ class GitRepo:
             # generic http.extraheader would lose to that more specific key, so we set the same URL-specific key,
             # first empty (which resets the list) and then ours.
             key = "http.extraheader"
-            match = re.match(r"(https?://[^/]+/)", self.remote_url_cached())
+            match = re.match(r"(https?://[^/]+/)", self.remote_url())
             if match:
                 key = f"http.{re.sub(r'//[^@/]*@', '//', match.group(1))}.extraheader"
             count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
@@ -115,9 +115,6 @@ class GitRepo:
                 }
             )
         return env
-
-    def remote_url_cached(self) -> str:
-        return self.remote_url()
 
     def git(self, *args: str, auth: bool = False, check: bool = True, env: Mapping[str, str] | None = None) -> str:
         """Run ``git args`` in the checkout and return stdout; failures become one-line GitErrors."""

@@ -12,12 +12,18 @@ from gitops_promotion.secrets import redact
 from tests.conftest import git
 
 
-def test_default_branch_detected_from_remote(example_repo: tuple[Path, Path], tmp_path: Path) -> None:
+def clone_of_trunk(example_repo: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A fresh clone of the example remote after its default branch was renamed to ``trunk``."""
     remote, _work = example_repo
     git(remote, "branch", "-m", "main", "trunk")
     git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(remote), str(clone))
+    return clone
+
+
+def test_default_branch_detected_from_remote(example_repo: tuple[Path, Path], tmp_path: Path) -> None:
+    clone = clone_of_trunk(example_repo, tmp_path)
     assert GitRepo(clone).default_branch() == "trunk"
     assert GitRepo(clone).default_branch("release") == "release"
 

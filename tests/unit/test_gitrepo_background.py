@@ -11,6 +11,7 @@ from gitops_promotion.ci.identity import Identity
 from gitops_promotion.errors import GitError
 from gitops_promotion.gitrepo import GitRepo
 from tests.conftest import git
+from tests.unit.test_gitrepo import clone_of_trunk
 
 
 def test_head_read_at_open_is_dropped_when_head_may_move(example_repo: tuple[Path, Path]) -> None:
@@ -91,11 +92,7 @@ def test_fetched_branches_are_recorded(example_repo: tuple[Path, Path]) -> None:
 
 
 def test_remote_head_read_at_open_names_the_default_branch(example_repo: tuple[Path, Path], tmp_path: Path) -> None:
-    remote, _work = example_repo
-    git(remote, "branch", "-m", "main", "trunk")
-    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "--quiet", str(remote), str(clone))
+    clone = clone_of_trunk(example_repo, tmp_path)
     repo = GitRepo(clone)
     # Moved after the open: the answer was read with HEAD, in the same process, and is not asked again.
     git(clone, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/other")
