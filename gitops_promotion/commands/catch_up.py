@@ -130,14 +130,16 @@ def _source(ctx: Context, gap: Gap) -> tuple[PullRequest, PromotionState] | None
 
 def _heal(ctx: Context, gap: Gap, heads: dict[str, PullRequest], prs: list[PullRequest]) -> Action | None:
     name = f"{gap.key[0]}/{gap.key[1]}"
+    # The next hop is always a `promote` of this app into next_env, so its branch is known before the forge is
+    # asked which PR made the gap: an app whose branch carries an open PR costs no look-up (50 apps in flight).
+    branch = head_branch(ctx, PromotionState(*gap.key, tag=gap.tag, env=gap.next_env))
+    if branch in heads:
+        return None  # the app's branch carries another promotion (per-app: one branch, one PR per app)
     source = None if _covered(gap, prs) is not None else _source(ctx, gap)
     if source is None:
         return None
     merged, state = source
     next_state = state.with_env(gap.next_env, sha=merged.merge_commit or gap.change.commit.sha)
-    branch = head_branch(ctx, next_state)
-    if branch in heads:
-        return None  # the app's branch carries another promotion (per-app: one branch, one PR per app)
     decision = evaluate(ctx.config, next_state, previous_tag=lambda: gap.tag)
     try:
         ensure_allowed(decision.allowed, decision.explain(), next_state)

@@ -1,8 +1,9 @@
-"""The scan of one large directory on two cores: this process reads half the manifests, a forked child the other.
+"""The scan of one large directory on every core: this process reads one share of the manifests, forked copies
+of it the others.
 
 Reading every manifest is most of a `set-image` on a big repository (issue 17); `git grep`, the yardstick, reads
-with a thread per core. Python threads would share one interpreter lock, so the second reader is a forked copy
-of this process that only opens and reads files and reports which ones hold the token.
+with a thread per core. Python threads would share one interpreter lock, so the other readers are forked copies
+of this process that only open and read files and report which ones hold the token.
 
 This is only a fast path for the plain case: a tree with no symlinks, no file of 64 KiB or more, and nothing
 unreadable. Anything else returns None and the sequential scan (scan.py) runs instead, so its rules and its
@@ -16,9 +17,10 @@ import os
 from gitops_promotion.flux import KUSTOMIZATION_FILE, MANIFEST_SUFFIXES, MARKER_TOKEN
 from gitops_promotion.manifests.scan import READ_CHUNK as CHUNK  # a file that fills it takes the sequential path
 
-MIN_FILES = 3000  # below this a fork costs more than half the reading saves
+MIN_FILES = 3000  # below this a fork costs more than the shared reading saves
+MAX_READERS = 8
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-_DONE = b"\nok"  # the child's last bytes: anything else (a crash, an exception) means "fall back"
+_DONE = b"\nok"  # a reader's last bytes: anything else (a crash, an exception) means "fall back"
 
 
 def forked_scan(top: str) -> list[tuple[str, bytes]] | None:
@@ -28,22 +30,11 @@ def forked_scan(top: str) -> list[tuple[str, bytes]] | None:
     files = _list(top)
     if files is None or len(files) < MIN_FILES:
         return None
-    half = len(files) // 2
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child's coverage is not collected; its result is checked by the parent
-        _child(files[half:], read_fd, write_fd)
-    os.close(write_fd)
-    try:
-        mine = _read(files[:half])
-        report = _read_pipe(read_fd)
-    finally:
-        os.close(read_fd)
-        os.waitpid(pid, 0)
-    theirs = _parse_report(report, files[half:])
-    if mine is None or theirs is None:
+    shared = _read_shared(files)
+    if shared is None:
         return None
-    again = _read(theirs)  # the child found them; read here, once more, to have their bytes in this process
+    mine, theirs = shared
+    again = _read(theirs)  # the readers found them; read here, once more, to have their bytes in this process
     if again is None or len(again) != len(theirs):
         return None  # changed meanwhile: let the sequential scan read everything again
     return mine + again
@@ -53,7 +44,47 @@ def _can_fork() -> bool:
     # Forking a process that runs other threads can leave the child stuck on a lock one of them held.
     import threading
 
-    return hasattr(os, "fork") and threading.active_count() == 1
+    return hasattr(os, "fork") and threading.active_count() == 1 and _readers() > 1
+
+
+def _readers() -> int:
+    """One reader per core this process may run on, up to ``MAX_READERS``."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, MAX_READERS)
+
+
+def _read_shared(files: list[str]) -> tuple[list[tuple[str, bytes]], list[str]] | None:
+    """Read ``files`` here and in forked readers: (this share's finds with their bytes, the readers' finds)."""
+    readers = _readers()
+    size = len(files)
+    shares = [files[i * size // readers : (i + 1) * size // readers] for i in range(readers)]  # in walk order
+    children: list[tuple[int, int, list[str]]] = []
+    try:
+        try:
+            for share in shares[1:]:
+                read_fd, write_fd = os.pipe()
+                try:
+                    pid = os.fork()
+                except OSError:
+                    os.close(read_fd)
+                    os.close(write_fd)
+                    raise
+                if pid == 0:  # pragma: no cover - runs in the child; its report is checked by the parent
+                    _child(share, read_fd, write_fd)
+                os.close(write_fd)
+                children.append((pid, read_fd, share))
+        except OSError:  # no more processes or pipes: the readers started so far are reaped below
+            return None
+        mine = _read(shares[0])
+        theirs: list[str] | None = []
+        for _pid, read_fd, share in children:
+            found = _parse_report(_read_pipe(read_fd), share)
+            theirs = None if found is None or theirs is None else theirs + found
+    finally:
+        for pid, read_fd, _share in children:
+            os.close(read_fd)
+            os.waitpid(pid, 0)
+    return None if mine is None or theirs is None else (mine, theirs)
 
 
 def _list(top: str) -> list[str] | None:

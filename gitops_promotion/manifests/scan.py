@@ -2,7 +2,7 @@
 
 This is the hot loop of every command (20,000-file repositories): ``os.scandir`` and ``os.readv`` into one
 reused buffer, string paths, a bytes object and a ``Path`` only for the few candidates (DESIGN 7). A large,
-plain directory is read on two cores (forkscan.py), which hands anything unusual back to this walk.
+plain directory is read on every core (forkscan.py), which hands anything unusual back to this walk.
 """
 
 # String paths and os calls on purpose: no pathlib object per file in the hot loop.
@@ -103,7 +103,7 @@ class _Scanner:
             self.walked.append(real)
             from gitops_promotion.manifests.forkscan import forked_scan
 
-            # A symlink-free tree is read on two cores; it returns None for anything it leaves to _walk.
+            # A symlink-free tree is read on every core; it returns None for anything it leaves to _walk.
             found = forked_scan(path) if not self.saw_links else None
             if found is None:
                 self._walk(path)

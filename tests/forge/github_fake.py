@@ -263,7 +263,7 @@ class FakeGitHub(ServedFake):
             )
         payload = json.loads(body) if body else None
         args = {k: v[-1] for k, v in query.items()}
-        with self.state.lock:
+        with self.state.lock, self.state.git.snapshot():
             reply = self.routes.dispatch(Call(method, path, args, payload, login))
         if reply.status < 300:
             self.violations.extend(self.schemas.response_violations(method, path, reply.status, reply.payload))
@@ -298,7 +298,7 @@ class FakeGitHub(ServedFake):
             self.violations.extend(f"POST /graphql {fields}: {p}" for p in problems)
             payload = {"errors": [{"message": p} for p in problems]}
             return self._finish("POST", "/graphql", {}, 200, payload, token=credential, operation=fields)
-        with self.state.lock:
+        with self.state.lock, self.state.git.snapshot():
             payload = self.routes.graphql(document, variables, login)
         return self._finish("POST", "/graphql", {}, 200, payload, token=credential, operation=fields)
 

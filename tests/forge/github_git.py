@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _BOT = {
@@ -33,8 +35,22 @@ class BareRepo:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._heads: dict[str, str] | None = None  # branch -> commit, read once per request (see snapshot)
+        self._in_snapshot = False
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Within one request, read every branch head with one `for-each-ref` on first use, not one `rev-parse`
+        per pull request (50 open PRs made a listing spawn 100 processes). The fake's own ref write drops it."""
+        self._in_snapshot, self._heads = True, None
+        try:
+            yield
+        finally:
+            self._in_snapshot, self._heads = False, None
 
     def git(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+        if args[0] == "update-ref":
+            self._heads = None
         done = subprocess.run(
             ["git", "--git-dir", str(self.path), *args],
             capture_output=True,
@@ -59,6 +75,12 @@ class BareRepo:
         return int(marker.read_text(encoding="utf-8")) if marker.exists() else 0
 
     def sha(self, branch: str) -> str | None:
+        if self._in_snapshot:
+            if self._heads is None:
+                listed = self.git("for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/")
+                pairs = (line.split(" ", 1) for line in listed.splitlines())
+                self._heads = {ref.removeprefix("refs/heads/"): sha for sha, ref in pairs}
+            return self._heads.get(branch)
         out = self.git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", check=False)
         return out or None
 

@@ -1,4 +1,4 @@
-"""The two-process scan of a large tree finds exactly what the sequential scan finds, or steps aside (None).
+"""The scan of a large tree on every core finds exactly what the sequential scan finds, or steps aside (None).
 
 Through the CLI too: on a tree above the fork threshold, set-image's output, edits and errors are those of the
 sequential scan (the test of each error compares with a run below the threshold, where no fork happens).
@@ -52,19 +52,27 @@ def _sequential(root: Path) -> list[tuple[str, bytes]]:
 _FORKED_SCAN = """
 import json, sys
 from gitops_promotion.manifests import forkscan
+forkscan._readers = lambda: int(sys.argv[2])
 found = forkscan.forked_scan(sys.argv[1])
 print(json.dumps(None if found is None else sorted([path, data.decode()] for path, data in found)))
 """
 
 
-def test_forked_scan_finds_what_the_sequential_scan_finds(big: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", _FORKED_SCAN, str(big)], capture_output=True, text=True, check=True, timeout=120
-    )
-    found = json.loads(proc.stdout)
-    assert found is not None, proc.stderr
+def _in_fresh_interpreter(code: str, *args: str) -> object:
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("readers", [2, 3, 5])
+def test_forked_scan_finds_what_the_sequential_scan_finds(big: Path, readers: int) -> None:
+    found = _in_fresh_interpreter(_FORKED_SCAN, str(big), str(readers))
     assert found == [[path, data.decode()] for path, data in _sequential(big)]
     assert len(found) == SIZE // 10 + 2
+
+
+def test_one_core_reads_alone(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forkscan, "_readers", lambda: 1)
+    assert forkscan.forked_scan(str(big)) is None
 
 
 def test_a_process_with_other_threads_does_not_fork(big: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_promotion.commands.new import new
 from gitops_promotion.commands.reconcile import reconcile
 from gitops_promotion.commands.release import release, rollback
@@ -62,3 +64,22 @@ def test_a_direct_push_or_a_rollback_is_not_promoted(tmp_path: Path) -> None:
     result = reconcile(context(repo.work))
     assert result.message.endswith("nothing to do"), result.lines
     assert forge.list_open_prs("") == []
+
+
+def test_an_app_whose_branch_carries_an_open_pr_costs_no_look_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next hop's branch is known from the gap alone: the forge is not asked which PR made a gap that the
+    app's open PR (here the next build's, into dev) keeps in flight."""
+    repo, forge = _repo(tmp_path)
+    _merge(repo, forge, new(context(repo.work), group="apps", app="web", tag="2.0").pr_number)
+    new(context(repo.work), group="apps", app="web", tag="2.1")  # open on promote/apps-web: the gap waits for it
+    asked: list[str] = []
+    look_up = LocalForge.pr_for_commit
+    monkeypatch.setattr(
+        LocalForge, "pr_for_commit", lambda self, sha, base: asked.append(sha) or look_up(self, sha, base)
+    )
+    result = reconcile(context(repo.work))
+    assert not any("caught up" in line for line in result.lines), result.lines
+    assert asked == []
+    assert [pr.title for pr in forge.list_open_prs("")] == ["Promote apps/web version 2.1 to environment dev"]
