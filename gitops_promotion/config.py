@@ -1,22 +1,26 @@
-"""gitops-promotion.yaml as frozen pydantic models (extra keys rejected), its loader, and domain helpers.
+"""gitops-promotion.yaml as frozen dataclasses (extra keys rejected), its loader, and domain helpers.
 
 The schema is the Go tool's (prflow, environments, status_timeout_minutes, groups) plus our additions:
 default_branch, merge_method, per-environment branch/path (branch-per-environment layouts), policies and
-notifications. Validation happens here once; nothing downstream re-validates.
+notifications. Validation happens here once (typed_data.py: pydantic only when the data is not plainly right);
+nothing downstream re-validates.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from gitops_promotion.durations import parse_duration
 from gitops_promotion.errors import ConfigError
 from gitops_promotion.flux_config import FluxStatusConfig
+from gitops_promotion.typed_data import FORBID_EXTRA, Check, Pattern, build, hints
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 CONFIG_FILE = "gitops-promotion.yaml"
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -24,165 +28,176 @@ _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 NotifyEvent = Literal["opened", "merged", "blocked", "release", "override"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _positive_duration(value: str | int) -> str | int:
+    if parse_duration(value, bare_unit="m") <= 0:
+        msg = f"duration must be positive: {value!r}"
+        raise ValueError(msg)
+    return value
 
 
-class WindowSpec(_Model):
+def _zone(value: str) -> str:
+    from gitops_promotion.windows import check_zone
+
+    check_zone(value)
+    return value
+
+
+def _cron(value: str) -> str:
+    from gitops_promotion.windows import check_cron
+
+    check_cron(value)
+    return value
+
+
+def _duration(value: str | int | float | None) -> Any:
+    if value is not None:
+        parse_duration(value, bare_unit="m")
+    return value
+
+
+def _regex_compiles(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            msg = f"allowed_tags is not a valid regular expression: {exc}"
+            raise ValueError(msg) from None
+    return value
+
+
+def _dns_label(value: str) -> str:
+    if not _NAME.match(value):
+        msg = f"environment name {value!r} must be a DNS label (lowercase letters, digits, '-')"
+        raise ValueError(msg)
+    return value
+
+
+def _relative_path(value: str | None) -> str | None:
+    if value is not None and (value.startswith("/") or ".." in Path(value).parts):
+        msg = f"path {value!r} must be relative to the repository root and stay inside it"
+        raise ValueError(msg)
+    return value
+
+
+def _hosts(value: tuple[str, ...]) -> tuple[str, ...]:
+    for host in value:
+        if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?", host):
+            msg = f"{host!r} is not a registry host (host or host:port, no scheme or path)"
+            raise ValueError(msg)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindowSpec:
     """A recurring window: it opens at each ``cron`` time in ``timezone`` and stays open for ``duration``."""
 
-    cron: str
-    duration: str | int
-    timezone: str
+    __pydantic_config__ = FORBID_EXTRA
 
-    @field_validator("duration")
-    @classmethod
-    def _duration(cls, value: str | int) -> str | int:
-        if parse_duration(value, bare_unit="m") <= 0:
-            msg = f"duration must be positive: {value!r}"
-            raise ValueError(msg)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        from gitops_promotion.windows import check_zone
-
-        check_zone(value)
-        return value
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        from gitops_promotion.windows import check_cron
-
-        check_cron(value)
-        return value
+    cron: Annotated[str, Check(_cron)]
+    duration: Annotated[str | int, Check(_positive_duration)]
+    timezone: Annotated[str, Check(_zone)]
 
 
-class WindowRule(_Model):
+@dataclass(frozen=True, kw_only=True)
+class WindowRule:
     """One entry of ``policy.windows``: exactly one of ``allow`` or ``deny``."""
+
+    __pydantic_config__ = FORBID_EXTRA
 
     allow: WindowSpec | None = None
     deny: WindowSpec | None = None
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> WindowRule:
+    def __post_init__(self) -> None:
         if (self.allow is None) == (self.deny is None):
             msg = "each window needs exactly one of allow or deny"
             raise ValueError(msg)
-        return self
 
 
-class Policy(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Policy:
     """Rules for promotions into one environment; ``None`` means "not set here" so overrides can merge."""
 
-    allowed_tags: str | None = None
+    __pydantic_config__ = FORBID_EXTRA
+
+    allowed_tags: Annotated[str | None, Check(_regex_compiles)] = None
     require_previous: bool | None = None
     freeze: bool | None = None
     auto: bool | None = None
-    soak: str | int | None = None  # how long a tag must run here before it may leave (durations.py syntax)
+    # how long a tag must run here before it may leave (durations.py syntax)
+    soak: Annotated[str | int | None, Check(_duration)] = None
     windows: tuple[WindowRule, ...] | None = None  # when promotions INTO this environment may merge
-
-    @field_validator("soak")
-    @classmethod
-    def _soak(cls, value: str | int | None) -> str | int | None:
-        if value is not None:
-            parse_duration(value, bare_unit="m")
-        return value
 
     @property
     def soak_seconds(self) -> float:
         return parse_duration(self.soak, bare_unit="m") if self.soak else 0.0
 
-    @field_validator("allowed_tags")
-    @classmethod
-    def _regex_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                msg = f"allowed_tags is not a valid regular expression: {exc}"
-                raise ValueError(msg) from None
-        return value
-
     def merged(self, override: Policy | None) -> Policy:
         """This policy with every field ``override`` sets replaced."""
         if override is None:
             return self
-        return self.model_copy(update=override.model_dump(exclude_none=True))
+        changes = {f.name: getattr(override, f.name) for f in dataclasses.fields(override)}
+        return dataclasses.replace(self, **{name: value for name, value in changes.items() if value is not None})
 
 
-class Notifier(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Notifier:
     """A webhook; its URL is read from the environment variable ``url_env``, never from this file."""
 
+    __pydantic_config__ = FORBID_EXTRA
+
     type: Literal["slack", "teams", "webhook"]
-    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    url_env: Annotated[str, Pattern(r"^[A-Za-z_][A-Za-z0-9_]*$")]
     events: tuple[NotifyEvent, ...] = ("opened", "merged", "blocked", "release", "override")
 
 
-class Environment(_Model):
-    name: str
+@dataclass(frozen=True, kw_only=True)
+class Environment:
+    __pydantic_config__ = FORBID_EXTRA
+
+    name: Annotated[str, Check(_dns_label)]
     auto: bool = False
     branch: str | None = None
-    path: str | None = None
-    policy: Policy = Policy()
+    path: Annotated[str | None, Check(_relative_path)] = None
+    policy: Policy = field(default_factory=Policy)
     notify: tuple[Notifier, ...] = ()
-    flux: FluxStatusConfig = FluxStatusConfig()
+    flux: FluxStatusConfig = field(default_factory=FluxStatusConfig)
 
-    @field_validator("name")
-    @classmethod
-    def _dns_label(cls, value: str) -> str:
-        if not _NAME.match(value):
-            msg = f"environment name {value!r} must be a DNS label (lowercase letters, digits, '-')"
-            raise ValueError(msg)
-        return value
-
-    @field_validator("path")
-    @classmethod
-    def _relative_path(cls, value: str | None) -> str | None:
-        if value is not None and (value.startswith("/") or ".." in Path(value).parts):
-            msg = f"path {value!r} must be relative to the repository root and stay inside it"
-            raise ValueError(msg)
-        return value
-
-    @model_validator(mode="after")
-    def _no_conflicts(self) -> Environment:
+    def __post_init__(self) -> None:
         if self.policy.freeze and (self.auto or self.policy.auto):
             msg = f"environment {self.name!r} is frozen (policy.freeze) and auto at once; choose one"
             raise ValueError(msg)
-        return self
 
     @property
     def automated(self) -> bool:
         return self.policy.auto if self.policy.auto is not None else self.auto
 
 
-class Application(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Application:
+    __pydantic_config__ = FORBID_EXTRA
+
     featureOverwrite: bool = False  # noqa: N815 - the Go tool's key
-    featureLabelSelector: dict[str, str] = Field(default_factory=dict)  # noqa: N815 - the Go tool's key
-    policies: dict[str, Policy] = Field(default_factory=dict)
+    featureLabelSelector: dict[str, str] = field(default_factory=dict)  # noqa: N815 - the Go tool's key
+    policies: dict[str, Policy] = field(default_factory=dict)
 
 
-class Group(_Model):
-    applications: dict[str, Application] = Field(default_factory=dict)
-    policies: dict[str, Policy] = Field(default_factory=dict)
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    __pydantic_config__ = FORBID_EXTRA
+
+    applications: dict[str, Application] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
 
 
-class Registry(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Registry:
     """How promotions talk to image registries (the ``registry:`` key)."""
 
-    verify: bool = False  # check every promoted tag exists before a PR names it
-    insecure: tuple[str, ...] = ()  # hosts (host or host:port) reached over plain http; loopback always is
+    __pydantic_config__ = FORBID_EXTRA
 
-    @field_validator("insecure")
-    @classmethod
-    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for host in value:
-            if not re.fullmatch(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?", host):
-                msg = f"{host!r} is not a registry host (host or host:port, no scheme or path)"
-                raise ValueError(msg)
-        return value
+    verify: bool = False  # check every promoted tag exists before a PR names it
+    # hosts (host or host:port) reached over plain http; loopback always is
+    insecure: Annotated[tuple[str, ...], Check(_hosts)] = ()
 
 
 @dataclass(frozen=True)
@@ -194,26 +209,22 @@ class EnvLocation:
     path: str
 
 
-class Config(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    __pydantic_config__ = FORBID_EXTRA
+
     prflow: Literal["per-app", "per-env"] = "per-app"
     environments: tuple[Environment, ...]
-    status_timeout_minutes: int | float | str = 5
-    groups: dict[str, Group] = Field(default_factory=dict)
+    # The Go tool read this integer as nanoseconds; we honour the name: a bare number is minutes.
+    status_timeout_minutes: Annotated[int | float | str, Check(_duration)] = 5
+    groups: dict[str, Group] = field(default_factory=dict)
     default_branch: str | None = None
     merge_method: Literal["merge", "squash", "rebase"] = "merge"
     delete_branch: bool = True
-    registry: Registry = Field(default_factory=Registry)
+    registry: Registry = field(default_factory=Registry)
     allow_moving_tags: bool = False  # latest, main, stable ...: refused unless set (gitops_promotion/moving_tags)
 
-    @field_validator("status_timeout_minutes")
-    @classmethod
-    def _duration(cls, value: int | float | str) -> int | float | str:
-        # The Go tool read this integer as nanoseconds; we honour the name: a bare number is minutes.
-        parse_duration(value, bare_unit="m")
-        return value
-
-    @model_validator(mode="after")
-    def _environments(self) -> Config:
+    def __post_init__(self) -> None:
         if not self.environments:
             msg = "environments must list at least one environment"
             raise ValueError(msg)
@@ -236,7 +247,6 @@ class Config(_Model):
             for app_name, app in group.applications.items():
                 _check_policy_envs(f"groups.{group_name}.applications.{app_name}", app.policies, names)
         self._check_policy_conflicts()
-        return self
 
     def _check_policy_conflicts(self) -> None:
         """Overrides merged with their environment must not contradict: frozen + auto, a first env that
@@ -358,20 +368,37 @@ def load_config(path: Path) -> Config:
         msg = f"{path}: expected a mapping at the top level"
         raise ConfigError(msg, file=str(path), line=1)
     try:
-        return Config.model_validate(_plain(data))
-    except ValidationError as exc:
-        # An unknown key explains the "Field required" that a misspelling of it also causes: report it first.
-        errors = exc.errors()
-        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = [str(part) for part in error["loc"]]
-        line = _line_of(data, error["loc"])
-        key = ".".join(loc) or "(top level)"
-        reason = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            reason = "unknown key" + _suggestion(error["loc"])
-        where = f"{path}:{line}" if line else str(path)
-        msg = f"{where}: {key}: {reason}"
-        raise ConfigError(msg, file=str(path), line=line) from None
+        return parse_config(_plain(data))
+    except Exception as exc:
+        from pydantic import ValidationError  # loaded already: only pydantic raises it
+
+        if not isinstance(exc, ValidationError):
+            raise
+        raise _config_error(path, data, exc) from None
+
+
+def parse_config(data: Any) -> Config:
+    """``data`` (plain YAML values) as a Config; raises pydantic's ValidationError when it is not one."""
+    return build(Config, data)
+
+
+_UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")  # pydantic's names for it (models, dataclasses)
+
+
+def _config_error(path: Path, data: Any, exc: ValidationError) -> ConfigError:
+    # An unknown key explains the "Field required" that a misspelling of it also causes: report it first.
+    errors = exc.errors()
+    error = next((e for e in errors if e["type"] in _UNKNOWN_KEY), errors[0])
+    loc = [str(part) for part in error["loc"]]
+    line = _line_of(data, error["loc"])
+    key = ".".join(loc) or "(top level)"
+    reason = error["msg"].removeprefix("Value error, ")
+    if error["type"] in _UNKNOWN_KEY:
+        reason = "unknown key" + _suggestion(error["loc"])
+    elif error["type"] == "dataclass_type":  # worded as it was when the classes were pydantic models
+        reason = f"Input should be a valid dictionary or instance of {error.get('ctx', {}).get('class_name', '')}"
+    where = f"{path}:{line}" if line else str(path)
+    return ConfigError(f"{where}: {key}: {reason}", file=str(path), line=line)
 
 
 def _plain(node: Any) -> Any:
@@ -412,28 +439,29 @@ def _suggestion(loc: tuple[int | str, ...]) -> str:
     return f" (known keys: {', '.join(sorted(known))})" if known else ""
 
 
-def _known_keys(model: type[BaseModel], path: tuple[int | str, ...]) -> list[str]:
-    """The field names (YAML keys) of the model found by following ``path`` from ``model``."""
+def _known_keys(cls: type, path: tuple[int | str, ...]) -> list[str]:
+    """The field names (YAML keys) of the dataclass found by following ``path`` from ``cls``."""
     import types
     import typing
 
-    def unwrap_optional(tp: Any) -> Any:
+    def unwrap(tp: Any) -> Any:
+        if typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
         if typing.get_origin(tp) in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
             return args[0] if len(args) == 1 else None
         return tp
 
-    current: Any = model
+    current: Any = cls
     for part in path:
-        current = unwrap_optional(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            current = None if field is None else field.annotation
+        current = unwrap(current)
+        if isinstance(current, type) and dataclasses.is_dataclass(current):
+            current = hints(current).get(str(part))
         elif typing.get_origin(current) in (list, tuple, dict):  # the part is an index or a key: to the items
             current = next(a for a in reversed(typing.get_args(current)) if a is not Ellipsis)
         else:
             return []
-    current = unwrap_optional(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [field.alias or name for name, field in current.model_fields.items()]
+    current = unwrap(current)
+    if isinstance(current, type) and dataclasses.is_dataclass(current):
+        return [f.name for f in dataclasses.fields(current)]
     return []

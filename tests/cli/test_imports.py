@@ -78,6 +78,7 @@ def test_status_reaches_github_without_pygithub(promotion: Promotion) -> None:
     assert f"successful reconciliation for {forges.GROUP}-dev" in proc.stdout
     assert "requests" in imported  # it did talk to the forge
     assert not imported & set(FORGE_SDKS), sorted(imported & set(FORGE_SDKS))
+    assert "pydantic" not in imported  # a well-formed config is read without it (typed_data.py)
 
 
 def test_show_reads_prs_and_gates_without_pygithub(promotion: Promotion) -> None:
@@ -85,6 +86,7 @@ def test_show_reads_prs_and_gates_without_pygithub(promotion: Promotion) -> None
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert BRANCH in proc.stdout  # the open PR was read from the forge
     assert not imported & set(FORGE_SDKS), sorted(imported & set(FORGE_SDKS))
+    assert "pydantic" not in imported
 
 
 @pytest.mark.parametrize(
@@ -98,4 +100,6 @@ def test_show_reads_prs_and_gates_without_pygithub(promotion: Promotion) -> None
 def test_local_commands_import_no_forge_sdk(promotion: Promotion, args: tuple[str, ...]) -> None:
     proc, imported = promotion.run(*args)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert not imported & {*FORGE_SDKS, "requests"}, sorted(imported & {*FORGE_SDKS, "requests"})
+    assert not imported & {*FORGE_SDKS, "requests", "pydantic"}, sorted(
+        imported & {*FORGE_SDKS, "requests", "pydantic"}
+    )

@@ -143,6 +143,14 @@ MUTANTS: tuple[Mutant, ...] = (
         ("tests/reliability/test_git_processes.py",),
     ),
     Mutant(
+        "catch-up-open-branch",
+        "gitops_promotion/commands/catch_up.py",
+        "if branch in heads:",
+        "if False:",
+        "an app whose branch carries an open PR is left to it, before the forge is asked for the gap's source PR",
+        ("tests/release/test_reconcile_rules.py",),
+    ),
+    Mutant(
         "early-status-clean",
         "gitops_promotion/gitrepo.py",
         'out = started[1].decode(errors="replace") if started',

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from gitops_promotion.cli import main
 from gitops_promotion.commands.policy_check import policy_check
-from gitops_promotion.config import Config
+from gitops_promotion.config import parse_config
 from tests.release.builders import Repo, context, deployment, make_repo
 
 CONFIG = """\
@@ -110,11 +110,11 @@ def test_policy_check_cli_exit_codes(repo: Repo, capsys: pytest.CaptureFixture[s
 )
 def test_conflicting_policies_are_rejected(data: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        Config.model_validate(data)
+        parse_config(data)
 
 
 def test_an_override_may_lift_the_conflict() -> None:
-    config = Config.model_validate(
+    config = parse_config(
         {
             "environments": [{"name": "dev"}, {"name": "prod", "auto": True}],
             "groups": {"g": {"policies": {"prod": {"freeze": True, "auto": False}}}},

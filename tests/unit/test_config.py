@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_promotion.config import Config, load_config
+from gitops_promotion.config import load_config, parse_config
 from gitops_promotion.errors import ConfigError
 from gitops_promotion.names import validate_name
 
@@ -101,7 +101,7 @@ def test_missing_config_names_file(tmp_path: Path) -> None:
 
 
 def test_locations_directory_branch_and_mixed_layouts() -> None:
-    config = Config.model_validate(
+    config = parse_config(
         {
             "environments": [
                 {"name": "dev"},
@@ -119,7 +119,7 @@ def test_locations_directory_branch_and_mixed_layouts() -> None:
 
 
 def test_policy_overrides_merge_env_group_app() -> None:
-    config = Config.model_validate(
+    config = parse_config(
         {
             "environments": [
                 {"name": "dev"},
@@ -141,7 +141,7 @@ def test_policy_overrides_merge_env_group_app() -> None:
 
 
 def test_unknown_env_lists_known_ones() -> None:
-    config = Config.model_validate({"environments": [{"name": "dev"}, {"name": "qa"}]})
+    config = parse_config({"environments": [{"name": "dev"}, {"name": "qa"}]})
     with pytest.raises(ConfigError, match=r"unknown environment 'prod'; gitops-promotion.yaml defines: dev, qa"):
         config.env("prod")
 
@@ -163,11 +163,11 @@ def test_two_envs_in_one_place_rejected(envs: list[dict[str, str]]) -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="both live on"):
-        Config.model_validate({"environments": envs})
+        parse_config({"environments": envs})
 
 
 def test_branch_envs_with_distinct_paths_allowed() -> None:
-    Config.model_validate(
+    parse_config(
         {
             "environments": [
                 {"name": "a", "branch": "env", "path": "a/{group}"},

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from gitops_promotion.config import Config
+from gitops_promotion.config import parse_config
 from gitops_promotion.policy import evaluate
 from gitops_promotion.state import PromotionState
 
-CONFIG = Config.model_validate(
+CONFIG = parse_config(
     {
         "environments": [
             {"name": "dev", "auto": True},
