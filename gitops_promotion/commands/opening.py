@@ -16,7 +16,7 @@ from gitops_promotion.result import Result
 from gitops_promotion.state import PromotionState, StateError, parse_state
 
 if TYPE_CHECKING:
-    pass
+    from gitops_promotion.manifests.markers import ParsedFile
 
 log = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 3
@@ -217,11 +217,15 @@ def _build(
     target = repo.root / loc.path
     if not target.is_dir():
         raise _missing_directory(ctx, state, loc.path, loc.branch)
+    files = None
     if write is None:
         from gitops_promotion.commands.pinning import pin_state
+        from gitops_promotion.manifests.edit import load_app_files
 
-        state = pin_state(ctx, state, target)
-    return state, _change(ctx, state, branch, target, write)
+        # The tree is read once, here: pinning and the edits use the same parsed files (issue 17).
+        files = load_app_files([target], repo_root=repo.root, group=state.group, app=state.app)
+        state = pin_state(ctx, state, target, files=files)
+    return state, _change(ctx, state, branch, target, write, files=files)
 
 
 def _push(
@@ -305,9 +309,17 @@ def _superseded(state: PromotionState, branch: str, pr: PullRequest, what: str) 
 
 
 def _change(
-    ctx: Context, state: PromotionState, branch: str, target: Path, write: Callable[[], Sequence[Path]] | None
+    ctx: Context,
+    state: PromotionState,
+    branch: str,
+    target: Path,
+    write: Callable[[], Sequence[Path]] | None,
+    *,
+    files: Sequence[ParsedFile] | None,
 ) -> Result | str | None:
-    """Edit the tree on the fresh branch and commit: the new sha, or the Result when nothing is pushed."""
+    """Edit the tree on the fresh branch and commit: the new sha, or the Result when nothing is pushed.
+
+    ``files``: the candidates under ``target`` already loaded for this app (None: read them here)."""
     from gitops_promotion.manifests import apply_edits, plan_edits
 
     if write is not None:
@@ -322,6 +334,7 @@ def _change(
         app=state.app,
         tag=state.tag,
         digest=state.digest or None,
+        files=files,
     )
     if not edits:
         return _nothing_to_do(ctx, state, branch)

@@ -76,8 +76,11 @@ def pin_digest(
     return found if need else digest
 
 
-def pin_state(ctx: Context, state: PromotionState, target: Path) -> PromotionState:
-    """``state`` with the digest its markers under ``target`` need (unchanged when none is needed)."""
+def pin_state(
+    ctx: Context, state: PromotionState, target: Path, *, files: Sequence[ParsedFile] | None = None
+) -> PromotionState:
+    """``state`` with the digest its markers under ``target`` need (unchanged when none is needed); ``files``:
+    the app's candidates under ``target``, if already loaded."""
     registry = ctx.config.registry
     digest = pin_digest(
         [target],
@@ -88,5 +91,6 @@ def pin_state(ctx: Context, state: PromotionState, target: Path) -> PromotionSta
         digest=state.digest or None,
         settings=lambda: registry_settings(registry, ctx.registry_auth, ctx.environ),
         verify=registry.verify,
+        files=files,
     )
     return state if (digest or "") == state.digest else replace(state, digest=digest or "")

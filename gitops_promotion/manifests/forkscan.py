@@ -7,7 +7,8 @@ of this process that only open and read files and report which ones hold the tok
 
 This is only a fast path for the plain case: a tree with no symlinks, no file of 64 KiB or more, and nothing
 unreadable. Anything else returns None and the sequential scan (scan.py) runs instead, so its rules and its
-messages stay the only ones.
+messages stay the only ones. A plain tree too small to share (or met in a process that must not fork) is read
+here in this process, from the listing made to check it, so the sequential scan does not list it again.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOC
 _DONE = b"\nok"  # a reader's last bytes: anything else (a crash, an exception) means "fall back"
 
 
-def forked_scan(top: str) -> list[tuple[str, bytes]] | None:
-    """The manifests under directory ``top`` holding the token, with their bytes; None: use the sequential scan."""
-    if not _can_fork():
-        return None
+def fast_scan(top: str) -> list[tuple[str, bytes]] | None:
+    """The manifests under directory ``top`` holding the token, with their bytes; None: use the sequential scan.
+
+    A tree of ``MIN_FILES`` or more is read on every core; a smaller one (or any, in a process with other threads
+    or on one core) is read here, from the same listing, so nothing is listed twice."""
     files = _list(top)
-    if files is None or len(files) < MIN_FILES:
+    if files is None:
         return None
+    if len(files) < MIN_FILES or not _can_fork():
+        return _read(files)
     shared = _read_shared(files)
     if shared is None:
         return None

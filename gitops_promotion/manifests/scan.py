@@ -101,10 +101,10 @@ class _Scanner:
     def _walk_once(self, path: str, real: str) -> None:
         if not any(real == done or real.startswith(done + os.sep) for done in self.walked):
             self.walked.append(real)
-            from gitops_promotion.manifests.forkscan import forked_scan
+            from gitops_promotion.manifests.forkscan import fast_scan
 
-            # A symlink-free tree is read on every core; it returns None for anything it leaves to _walk.
-            found = forked_scan(path) if not self.saw_links else None
+            # A symlink-free tree is read here (on every core when large); None for anything left to _walk.
+            found = fast_scan(path) if not self.saw_links else None
             if found is None:
                 self._walk(path)
             else:

@@ -53,7 +53,7 @@ _FORKED_SCAN = """
 import json, sys
 from gitops_promotion.manifests import forkscan
 forkscan._readers = lambda: int(sys.argv[2])
-found = forkscan.forked_scan(sys.argv[1])
+found = forkscan.fast_scan(sys.argv[1])
 print(json.dumps(None if found is None else sorted([path, data.decode()] for path, data in found)))
 """
 
@@ -64,33 +64,57 @@ def _in_fresh_interpreter(code: str, *args: str) -> object:
 
 
 @pytest.mark.parametrize("readers", [2, 3, 5])
-def test_forked_scan_finds_what_the_sequential_scan_finds(big: Path, readers: int) -> None:
+def test_the_shared_scan_finds_what_the_sequential_scan_finds(big: Path, readers: int) -> None:
     found = _in_fresh_interpreter(_FORKED_SCAN, str(big), str(readers))
     assert found == [[path, data.decode()] for path, data in _sequential(big)]
     assert len(found) == SIZE // 10 + 2
 
 
+def _never_fork() -> int:
+    raise AssertionError("forked")
+
+
 def test_one_core_reads_alone(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forkscan, "_readers", lambda: 1)
-    assert forkscan.forked_scan(str(big)) is None
+    monkeypatch.setattr(os, "fork", _never_fork)
+    found = forkscan.fast_scan(str(big))
+    assert found is not None
+    assert sorted(found) == _sequential(big)
 
 
-def test_a_process_with_other_threads_does_not_fork(big: Path) -> None:
+def test_a_process_with_other_threads_does_not_fork(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
+    monkeypatch.setattr(os, "fork", _never_fork)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert forkscan.forked_scan(str(big)) is None
+        found = forkscan.fast_scan(str(big))
     finally:
         stop.set()
         other.join()
+    assert found is not None
+    assert sorted(found) == _sequential(big)
 
 
-def test_small_trees_are_not_forked(tmp_path: Path) -> None:
+def test_small_trees_are_read_here_from_one_listing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _big_tree(tmp_path, 50)
-    assert forkscan.forked_scan(str(tmp_path)) is None
+    monkeypatch.setattr(os, "fork", _never_fork)
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def counted(path: str) -> object:
+        listed.append(path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counted)
+    scanner = _Scanner(tmp_path)
+    scanner.add_root(str(tmp_path))
+    monkeypatch.undo()
+    assert sorted(scanner.found) == _sequential(tmp_path)
+    assert len(listed) == len(set(listed))  # every directory listed once: the walk did not list it again
+    assert [p for p, _ in scanner.found if p.endswith("notes.txt") or "/.git/" in p] == []
 
 
 def test_anything_unusual_is_left_to_the_sequential_scan(big: Path, tmp_path: Path) -> None:
@@ -104,7 +128,7 @@ def test_anything_unusual_is_left_to_the_sequential_scan(big: Path, tmp_path: Pa
     link.symlink_to(big / "env1/app5/web.yaml")
     try:
         assert forkscan._list(str(big)) is None
-        assert forkscan.forked_scan(str(big)) is None
+        assert forkscan.fast_scan(str(big)) is None
     finally:
         link.unlink()
 
