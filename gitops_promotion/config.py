@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from gitops_promotion.durations import parse_duration
 from gitops_promotion.errors import ConfigError
 from gitops_promotion.flux_config import FluxStatusConfig
+from gitops_promotion.names import is_dns_label
 from gitops_promotion.typed_data import FORBID_EXTRA, Check, Pattern, build, hints
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
 CONFIG_FILE = "gitops-promotion.yaml"
-_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 NotifyEvent = Literal["opened", "merged", "blocked", "release", "override"]
 
@@ -66,7 +66,7 @@ def _regex_compiles(value: str | None) -> str | None:
 
 
 def _dns_label(value: str) -> str:
-    if not _NAME.match(value):
+    if not is_dns_label(value):
         msg = f"environment name {value!r} must be a DNS label (lowercase letters, digits, '-')"
         raise ValueError(msg)
     return value

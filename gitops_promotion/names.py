@@ -1,4 +1,4 @@
-"""Group and app names as flags give them: checked without loading pydantic (set-image stays fast).
+"""Kubernetes names: group and app names as flags give them, and the DNS label rule environment names share.
 
 Flux can only ever match a marker whose names are Kubernetes names: the group is the ImagePolicy's namespace (a
 DNS-1123 label, at most 63 characters) and the app is its name (a DNS-1123 subdomain, at most 253). Anything
@@ -20,11 +20,16 @@ _RULES = {
 }
 
 
+def is_dns_label(value: str) -> bool:
+    """A DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit, <= 63."""
+    return len(value) <= _LABEL_MAX and _LABEL.match(value) is not None
+
+
 def validate_name(kind: str, value: str) -> str:
     """Check a group (DNS-1123 label) or app (DNS-1123 subdomain) name; the error names the flag."""
     longest, role, chars = _RULES[kind]
     parts = value.split(".") if kind == "app" else [value]
-    if len(value) > longest or not all(_LABEL.match(p) and len(p) <= _LABEL_MAX for p in parts):
+    if len(value) > longest or not all(is_dns_label(p) for p in parts):
         msg = (
             f"--{kind} {value!r} is not a valid name: it is {role} ({chars}, starting and ending with a letter or "
             f"digit, at most {longest} characters), or Flux can never match it"

@@ -24,7 +24,7 @@ from gitops_promotion.typed_data import Check, Pattern, hints
 
 # Values for the fields whose rules need more than a type: some pass, some fail.
 POOLS: dict[str, list[Any]] = {
-    "name": ["dev", "qa", "prod", "Dev", "a-b", "{group}-{env}", "x.y"],
+    "name": ["dev", "qa", "prod", "Dev", "a-b", "{group}-{env}", "x.y", "a" * 63, "a" * 64, "-a"],
     "cron": ["0 9 * * 1-5", "*/5 * * * *", "bogus", "61 * * * *"],
     "timezone": ["UTC", "Europe/Stockholm", "Mars/Base"],
     "duration": ["8h", "30m", 90, 0, "-1h", "soon"],
