@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULES = {
     "click": "every command (the CLI group)",
     "gitops_promotion.cli.options": "every command (options, run, the context builder)",
-    "gitops_promotion.config": "every command that reads gitops-promotion.yaml (pydantic models)",
+    "gitops_promotion.config": "every command that reads gitops-promotion.yaml (no pydantic unless it is wrong)",
     "ruamel.yaml": "the config loader and the manifest parser",
     "gitops_promotion.manifests": "set-image, new, promote (marker engine)",
     "gitops_promotion.providers.github": "GitHub commands (requests session)",
