@@ -18,7 +18,7 @@ from gitops_promotion.durations import parse_duration
 from gitops_promotion.errors import ConfigError
 from gitops_promotion.flux_config import FluxStatusConfig
 from gitops_promotion.names import is_dns_label
-from gitops_promotion.typed_data import FORBID_EXTRA, Check, Pattern, build, hints
+from gitops_promotion.typed_data import FORBID_EXTRA, Check, Pattern, annotation_at, bare, build
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -441,27 +441,7 @@ def _suggestion(loc: tuple[int | str, ...]) -> str:
 
 def _known_keys(cls: type, path: tuple[int | str, ...]) -> list[str]:
     """The field names (YAML keys) of the dataclass found by following ``path`` from ``cls``."""
-    import types
-    import typing
-
-    def unwrap(tp: Any) -> Any:
-        if typing.get_origin(tp) is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        if typing.get_origin(tp) in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            return args[0] if len(args) == 1 else None
-        return tp
-
-    current: Any = cls
-    for part in path:
-        current = unwrap(current)
-        if isinstance(current, type) and dataclasses.is_dataclass(current):
-            current = hints(current).get(str(part))
-        elif typing.get_origin(current) in (list, tuple, dict):  # the part is an index or a key: to the items
-            current = next(a for a in reversed(typing.get_args(current)) if a is not Ellipsis)
-        else:
-            return []
-    current = unwrap(current)
-    if isinstance(current, type) and dataclasses.is_dataclass(current):
-        return [f.name for f in dataclasses.fields(current)]
+    found = bare(annotation_at(cls, path))
+    if isinstance(found, type) and dataclasses.is_dataclass(found):
+        return [f.name for f in dataclasses.fields(found)]
     return []

@@ -15,7 +15,7 @@ import dataclasses
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -72,6 +72,31 @@ def hints(cls: type) -> dict[str, Any]:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls, include_extras=True)
     return _HINTS[cls]
+
+
+def annotation_at(cls: type, path: Sequence[int | str]) -> Any:
+    """The annotation of the value at key ``path`` (field names, list indexes, map keys) under dataclass ``cls``;
+    None where the path leads nowhere."""
+    current: Any = cls
+    for part in path:
+        current = bare(current)
+        if isinstance(current, type) and dataclasses.is_dataclass(current):
+            current = hints(current).get(str(part))
+        elif typing.get_origin(current) in (tuple, dict):  # the part is an index or a key: to the items
+            current = next(a for a in reversed(typing.get_args(current)) if a is not Ellipsis)
+        else:
+            return None
+    return current
+
+
+def bare(tp: Any) -> Any:
+    """``tp`` without its ``Annotated`` rules and its ``| None``; None for a union of several types."""
+    if typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [m for m in typing.get_args(tp) if m is not type(None)]
+        return members[0] if len(members) == 1 else None
+    return tp
 
 
 def _value(tp: Any, value: Any) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per kind of annotation

@@ -66,29 +66,34 @@ def _read_shared(files: list[str]) -> tuple[list[tuple[str, bytes]], list[str]] 
     try:
         try:
             for share in shares[1:]:
-                read_fd, write_fd = os.pipe()
-                try:
-                    pid = os.fork()
-                except OSError:
-                    os.close(read_fd)
-                    os.close(write_fd)
-                    raise
-                if pid == 0:  # pragma: no cover - runs in the child; its report is checked by the parent
-                    _child(share, read_fd, write_fd)
-                os.close(write_fd)
-                children.append((pid, read_fd, share))
+                children.append((*_start_reader(share), share))
         except OSError:  # no more processes or pipes: the readers started so far are reaped below
             return None
         mine = _read(shares[0])
-        theirs: list[str] | None = []
-        for _pid, read_fd, share in children:
-            found = _parse_report(_read_pipe(read_fd), share)
-            theirs = None if found is None or theirs is None else theirs + found
+        reports = [_parse_report(_read_pipe(read_fd), share) for _pid, read_fd, share in children]
     finally:
         for pid, read_fd, _share in children:
             os.close(read_fd)
             os.waitpid(pid, 0)
-    return None if mine is None or theirs is None else (mine, theirs)
+    theirs = [path for found in reports if found is not None for path in found]
+    if mine is None or any(found is None for found in reports):
+        return None
+    return mine, theirs
+
+
+def _start_reader(share: list[str]) -> tuple[int, int]:
+    """Fork a reader of ``share``: its pid and the read end of the pipe it reports on."""
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
+    if pid == 0:  # pragma: no cover - runs in the child; its report is checked by the parent
+        _child(share, read_fd, write_fd)
+    os.close(write_fd)
+    return pid, read_fd
 
 
 def _list(top: str) -> list[str] | None:

@@ -22,6 +22,17 @@ def clone_of_trunk(example_repo: tuple[Path, Path], tmp_path: Path) -> Path:
     return clone
 
 
+def trunk_without_origin_head(example_repo: tuple[Path, Path]) -> Path:
+    """The example checkout after the remote's HEAD moved to ``trunk`` (``main`` still exists) and the checkout's
+    ``refs/remotes/origin/HEAD`` was deleted: only asking the remote (ls-remote) can tell the default branch."""
+    remote, work = example_repo
+    git(remote, "branch", "trunk", "main")
+    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    git(work, "fetch", "--quiet", "origin")
+    git(work, "remote", "set-head", "origin", "--delete")
+    return work
+
+
 def test_default_branch_detected_from_remote(example_repo: tuple[Path, Path], tmp_path: Path) -> None:
     clone = clone_of_trunk(example_repo, tmp_path)
     assert GitRepo(clone).default_branch() == "trunk"
@@ -29,12 +40,7 @@ def test_default_branch_detected_from_remote(example_repo: tuple[Path, Path], tm
 
 
 def test_default_branch_via_ls_remote_when_no_origin_head(example_repo: tuple[Path, Path]) -> None:
-    # The remote's HEAD is "trunk" while "main" exists too: only asking the remote (ls-remote) can tell.
-    remote, work = example_repo
-    git(remote, "branch", "trunk", "main")
-    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
-    git(work, "fetch", "--quiet", "origin")
-    git(work, "remote", "set-head", "origin", "--delete")
+    work = trunk_without_origin_head(example_repo)
     assert GitRepo(work).default_branch() == "trunk"
 
 

@@ -11,7 +11,7 @@ from gitops_promotion.ci.identity import Identity
 from gitops_promotion.errors import GitError
 from gitops_promotion.gitrepo import GitRepo
 from tests.conftest import git
-from tests.unit.test_gitrepo import clone_of_trunk
+from tests.unit.test_gitrepo import clone_of_trunk, trunk_without_origin_head
 
 
 def test_head_read_at_open_is_dropped_when_head_may_move(example_repo: tuple[Path, Path]) -> None:
@@ -101,11 +101,7 @@ def test_remote_head_read_at_open_names_the_default_branch(example_repo: tuple[P
 
 
 def test_remote_head_missing_or_not_a_symref_is_asked_the_old_way(example_repo: tuple[Path, Path]) -> None:
-    remote, work = example_repo
-    git(remote, "branch", "trunk", "main")
-    git(remote, "symbolic-ref", "HEAD", "refs/heads/trunk")
-    git(work, "fetch", "--quiet", "origin")
-    git(work, "remote", "set-head", "origin", "--delete")
+    work = trunk_without_origin_head(example_repo)
     assert GitRepo(work).default_branch() == "trunk"  # no refs/remotes/origin/HEAD: ls-remote asks the remote
     git(work, "update-ref", "refs/remotes/origin/HEAD", git(work, "rev-parse", "origin/main"))  # a plain ref
     assert GitRepo(work).default_branch() == "trunk"
